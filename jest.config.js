@@ -1,0 +1,17 @@
+/**
+ * Every suite runs against real servers: the time-skipping test server (spawned by the SDK from
+ * the binary the lab built), and the lab's Temporal dev server and simulated cluster, whose
+ * addresses scripts/test.sh passes in. Suites run serially: time skipping is global per server and
+ * the machine has two cores.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
+  setupFiles: ['<rootDir>/test/support/setup-logging.ts'],
+  maxWorkers: 1,
+  testTimeout: 120_000,
+  slowTestThreshold: 30,
+};

@@ -1,0 +1,38 @@
+# Shared settings for the lab scripts. Sourced, never executed.
+# Everything built here lives in a cache outside the repository, keyed by version,
+# so a fresh clone on a warm machine reuses it and nothing binary is ever committed.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE_ROOT="${SELF_HEALING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/self-healing}"
+STATE_DIR="${SELF_HEALING_STATE:-$REPO_ROOT/.lab}"
+
+# Pinned versions. Changing one changes the cache key, so the next run rebuilds.
+NODE_VERSION="${NODE_VERSION:-24.22.3}"
+TEMPORAL_CLI_VERSION="1.5.1"
+TEMPORAL_TEST_SERVER_VERSION="1.38.0"
+TEMPORAL_SEARCH_ATTRIBUTES="SelfHealingTarget SelfHealingKind SelfHealingPhase SelfHealingSeverity"
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+need_cmd() {
+  # need_cmd <command> <how to get it>
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed. $2"
+}
+
+# Runs a build into a temporary folder and moves it into place only when it succeeded,
+# so a failed or interrupted build is never mistaken for a good cache entry.
+# usage: build_into <final-dir> <function-name>   (the function receives the temp dir as $1)
+build_into() {
+  local final="$1" fn="$2" tmp
+  mkdir -p "$(dirname "$final")"
+  tmp="$(mktemp -d "${final}.partial.XXXXXX")"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" EXIT INT TERM
+  "$fn" "$tmp"
+  rm -rf "$final"
+  mv "$tmp" "$final"
+  trap - EXIT INT TERM
+}

@@ -1,0 +1,26 @@
+/** CLI entrypoint: `self-healing <command>`. */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadEnv } from '../config/env';
+import { connectionOptions } from '../worker/connect';
+import { UsageError, runCli } from './cli';
+
+async function main(): Promise<void> {
+  const env = loadEnv(process.env);
+  const connection = await Connection.connect(await connectionOptions(env));
+  try {
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    await runCli(process.argv.slice(2), {
+      client,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof UsageError || error instanceof ConfigError;
+  process.stderr.write(`self-healing: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(known ? 2 : 1);
+});

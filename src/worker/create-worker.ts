@@ -1,0 +1,34 @@
+/**
+ * Builds a worker that runs the recovery workflows and their activities. Testable: the connection,
+ * activities and (optionally) a prebuilt workflow bundle are passed in.
+ */
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../activities';
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  /** A bundle from `bundleWorkflowCode`; tests build one per suite. Defaults to bundling src/workflows. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Below the pod's termination grace period so in-flight activities can finish. @default '20s' */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+/** Path the worker bundles workflows from (works from `src` under ts-jest/swc and from `dist`). */
+export const workflowsPath = require.resolve('../workflows');
+
+export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    shutdownGraceTime: options.shutdownGraceTime ?? '20s',
+    // At most 10 concurrent Kubernetes operations per worker (the design's limit).
+    maxConcurrentActivityTaskExecutions: 10,
+  });
+}

@@ -1,0 +1,2 @@
+/** The workflows a worker registers (its `workflowsPath`). */
+export { nodeRecoveryWorkflow } from './node-recovery';

@@ -1,0 +1,84 @@
+/**
+ * Plain data shared by the recovery workflows, the activities and the starter.
+ * Everything here crosses Temporal's wire as JSON, so it is types and `as const` objects only.
+ */
+import type { Duration } from '@temporalio/common';
+
+/** Why a node is considered failed, as observed by the detector. */
+export const NodeFailureReasons = ['NotReady', 'Unknown', 'MemoryPressure', 'DiskPressure'] as const;
+export type NodeFailureReason = (typeof NodeFailureReasons)[number];
+
+/** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
+export const RecoveryPhases = [
+  'Detected',
+  'Cordoning',
+  'AwaitingRecovery',
+  'Verifying',
+  'Uncordoning',
+  'Recovered',
+  'Escalated',
+] as const;
+export type RecoveryPhase = (typeof RecoveryPhases)[number];
+
+export const Severities = ['warning', 'critical'] as const;
+export type Severity = (typeof Severities)[number];
+
+/** One observation of the target, added by the detector each time it sees the failure again. */
+export interface Evidence {
+  /** ISO-8601 time of the observation. */
+  observedAt: string;
+  reason: NodeFailureReason | 'Ready';
+  message?: string;
+}
+
+/** Health of a node as the cluster reports it. `gone` means the node object no longer exists. */
+export interface NodeHealth {
+  node: string;
+  ready: 'True' | 'False' | 'Unknown' | 'gone';
+  unschedulable: boolean;
+  /** Who cordoned the node, when this product did; undefined when someone else (or nobody) did. */
+  cordonedBy?: string;
+}
+
+export interface NodeRecoveryInput {
+  node: string;
+  reason: NodeFailureReason;
+  /** ISO-8601 time the failure was confirmed by the detector. */
+  detectedAt: string;
+  /** How long to wait for the node to come back by itself after cordoning, e.g. '5 minutes'. */
+  recoveryWindow: Duration;
+  /** Record every decision, mutate nothing. */
+  dryRun: boolean;
+}
+
+export type NodeRecoveryOutcome = 'recovered' | 'escalated';
+
+export interface NodeRecoveryResult {
+  node: string;
+  outcome: NodeRecoveryOutcome;
+  /** Human-readable steps taken, in order ("cordoned sim-node-1", "would uncordon ..."). */
+  actions: string[];
+}
+
+/** What the `status` query answers: enough for the Temporal UI, the CLI and Slack to tell the story. */
+export interface RecoveryStatus {
+  target: string;
+  kind: 'node';
+  phase: RecoveryPhase;
+  step: string;
+  severity: Severity;
+  dryRun: boolean;
+  evidence: Evidence[];
+  actions: string[];
+  /** ISO-8601 times each phase was entered. */
+  timings: Partial<Record<RecoveryPhase, string>>;
+}
+
+/** A notification raised by a workflow; delivered by the notifier port (log, Event, Slack, ...). */
+export interface Alert {
+  severity: Severity;
+  target: string;
+  title: string;
+  detail: string;
+  workflowId: string;
+}
