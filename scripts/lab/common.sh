@@ -6,7 +6,7 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_ROOT="${SELF_HEALING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/self-healing}"
-STATE_DIR="${SELF_HEALING_STATE:-$REPO_ROOT/.lab}"
+STATE_DIR="${STATE_DIR:-${SELF_HEALING_STATE:-$REPO_ROOT/.lab}}"
 
 # Pinned versions. Changing one changes the cache key, so the next run rebuilds.
 NODE_VERSION="${NODE_VERSION:-24.22.3}"
@@ -35,4 +35,38 @@ build_into() {
   rm -rf "$final"
   mv "$tmp" "$final"
   trap - EXIT INT TERM
+}
+
+# Fails with a clear message when a TCP port on 127.0.0.1 is already taken.
+# usage: require_free_port <port> <env var that changes it>
+require_free_port() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    die "port $1 on 127.0.0.1 is already in use; stop what uses it (ss -ltnp 'sport = :$1') or set $2 to another port"
+  fi
+}
+
+# Waits until a command succeeds, up to <seconds>. usage: wait_for <seconds> <description> <command...>
+wait_for() {
+  local seconds="$1"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+# True when the pid in <pidfile> is a live process.
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Stops the process in <pidfile> (TERM, then KILL after <seconds>) and removes the file.
+stop_pidfile() {
+  local pidfile="$1" seconds="${2:-10}" pid
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 $((seconds * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
 }

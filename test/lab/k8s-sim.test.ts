@@ -190,7 +190,9 @@ describe('workloads on simulated nodes', () => {
       );
     await pdbSettled(0);
 
-    const [victim] = await livePods('web');
+    const before = await livePods('web');
+    const originals = new Set(before.map((p) => p.metadata?.name));
+    const [victim] = before;
     const victimName = victim?.metadata?.name ?? '';
     const source = victim?.spec?.nodeName ?? '';
     const evict = () =>
@@ -220,12 +222,7 @@ describe('workloads on simulated nodes', () => {
         (p) => p === undefined,
       );
       const pods = await waitDeploymentReady('web', 3);
-      const replacement = pods.find(
-        (p) =>
-          p.metadata?.name !== victimName &&
-          p.metadata?.creationTimestamp &&
-          p.metadata.creationTimestamp > (victim?.metadata?.creationTimestamp ?? 0),
-      );
+      const replacement = pods.find((p) => !originals.has(p.metadata?.name));
       expect(replacement).toBeDefined();
       expect(replacement?.spec?.nodeName).not.toBe(source);
       expect(isPodReady(replacement)).toBe(true);

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { runCli } from '../../src/starter/cli';
+import { nodeRecoveryWorkflowId } from '../../src/starter/recoveries';
+import { createWorker } from '../../src/worker/create-worker';
+import { phaseKey } from '../../src/workflows/search-attributes';
+import { FakeCluster, RecordingNotifier } from '../support/fake-cluster';
+import { devServerAddress, devServerUiPort } from '../support/lab';
+
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let client: Client;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `dev-server-${randomUUID()}`;
+const cluster = new FakeCluster();
+
+beforeAll(async () => {
+  const address = devServerAddress();
+  connection = await Connection.connect({ address });
+  nativeConnection = await NativeConnection.connect({ address });
+  client = new Client({ connection });
+  worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ cluster, notifier: new RecordingNotifier() }),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+});
+
+async function cli(...argv: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  await runCli(argv, { client, taskQueue, out: (line) => lines.push(line) });
+  return lines;
+}
+
+/** Visibility is eventually consistent: list until the query finds what the test expects. */
+async function listUntil(query: string, done: (ids: string[]) => boolean): Promise<string[]> {
+  let ids: string[] = [];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    ids = [];
+    for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+    if (done(ids)) return ids;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return ids;
+}
+
+describe('on the Temporal dev server', () => {
+  it('a recovery started through the starter is found by its custom search attributes', async () => {
+    const node = `dev-node-${randomUUID().slice(0, 8)}`;
+    cluster.addNode(node, 'True');
+    const [line] = await cli('recover-node', node, '--window', '1s');
+    expect(line).toContain(nodeRecoveryWorkflowId(node));
+
+    const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(node));
+    expect(await handle.result()).toMatchObject({ outcome: 'recovered' });
+
+    const ids = await listUntil(
+      `SelfHealingTarget = '${node}' AND SelfHealingKind = 'node' AND SelfHealingPhase = 'Recovered'`,
+      (found) => found.length > 0,
+    );
+    expect(ids).toEqual([nodeRecoveryWorkflowId(node)]);
+    expect((await handle.describe()).typedSearchAttributes.get(phaseKey)).toBe('Recovered');
+
+    if (process.env.RECORD_HISTORIES === '1') {
+      const file = path.join(__dirname, '../fixtures/histories/node-recovery-recovered.json');
+      await writeFile(file, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n');
+    }
+  });
+
+  it('a repeated detection joins the running recovery instead of starting another', async () => {
+    const node = `dev-node-${randomUUID().slice(0, 8)}`;
+    cluster.addNode(node, 'False');
+    const [first] = await cli('recover-node', node, '--window', '10m');
+    const [second] = await cli('recover-node', node, '--window', '10m', '--reason', 'Unknown');
+
+    expect(second).toBe(first);
+    const status = await cli('status', node);
+    expect(JSON.parse(status.join('\n'))).toMatchObject({
+      target: node,
+      evidence: [{ reason: 'NotReady' }, { reason: 'NotReady' }, { reason: 'Unknown' }],
+    });
+    await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).terminate('test done');
+  });
+
+  it('rejects a bad CLI argument naming the argument and the value', async () => {
+    await expect(cli('recover-node', 'n1', '--reason', 'Sleepy')).rejects.toThrow(
+      /--reason must be one of NotReady, Unknown, MemoryPressure, DiskPressure \(got "Sleepy"\)/,
+    );
+    await expect(cli('recover-node', 'n1', '--window', 'soon')).rejects.toThrow(/--window .* \(got "soon"\)/);
+  });
+
+  it('serves the Temporal Web UI on its port', async () => {
+    const response = await fetch(`http://127.0.0.1:${devServerUiPort()}/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/<html/i);
+  });
+});

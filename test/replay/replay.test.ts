@@ -1,0 +1,39 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { workflowsPath } from '../../src/worker/create-worker';
+
+const fixtures = path.join(__dirname, '../fixtures/histories');
+
+async function histories(): Promise<{ workflowId: string; history: unknown }[]> {
+  const files = (await readdir(fixtures)).filter((file) => file.endsWith('.json'));
+  return Promise.all(
+    files.map(async (file) => ({ workflowId: file, history: JSON.parse(await readFile(path.join(fixtures, file), 'utf8')) })),
+  );
+}
+
+async function replayErrors(bundlePath: string): Promise<unknown[]> {
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: bundlePath });
+  const errors: unknown[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, await histories())) {
+    if (result.error) errors.push(result.error);
+  }
+  return errors;
+}
+
+describe('replay of recorded histories', () => {
+  it('has recorded histories to replay', async () => {
+    expect((await histories()).length).toBeGreaterThan(0);
+  });
+
+  it('replays every recorded history with the current workflow code', async () => {
+    expect(await replayErrors(workflowsPath)).toEqual([]);
+  });
+
+  it('fails with a determinism error when the workflow code changes its commands', async () => {
+    const errors = await replayErrors(require.resolve('./nondeterministic-workflows'));
+    expect(errors.length).toBe((await histories()).length);
+    expect(errors[0]).toBeInstanceOf(DeterminismViolationError);
+  });
+});
