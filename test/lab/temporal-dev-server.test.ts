@@ -79,7 +79,10 @@ describe('on the Temporal dev server', () => {
 
     if (process.env.RECORD_HISTORIES === '1') {
       const file = path.join(__dirname, '../fixtures/histories/node-recovery-recovered.json');
-      await writeFile(file, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n');
+      await writeFile(
+        file,
+        JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n',
+      );
     }
   });
 

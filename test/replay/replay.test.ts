@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../support/temporal';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { workflowsPath } from '../../src/worker/create-worker';
 
@@ -9,12 +10,15 @@ const fixtures = path.join(__dirname, '../fixtures/histories');
 async function histories(): Promise<{ workflowId: string; history: unknown }[]> {
   const files = (await readdir(fixtures)).filter((file) => file.endsWith('.json'));
   return Promise.all(
-    files.map(async (file) => ({ workflowId: file, history: JSON.parse(await readFile(path.join(fixtures, file), 'utf8')) })),
+    files.map(async (file) => ({
+      workflowId: file,
+      history: JSON.parse(await readFile(path.join(fixtures, file), 'utf8')),
+    })),
   );
 }
 
 async function replayErrors(bundlePath: string): Promise<unknown[]> {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: bundlePath });
+  const workflowBundle = await bundleWorkflows(bundlePath);
   const errors: unknown[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle }, await histories())) {
     if (result.error) errors.push(result.error);

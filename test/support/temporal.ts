@@ -1,3 +1,5 @@
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { testServerPath } from './lab';
@@ -12,4 +14,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
+}
+
+/** Bundles workflow code once per suite, without webpack's INFO chatter. */
+export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }

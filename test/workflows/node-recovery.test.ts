@@ -1,20 +1,20 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { evidenceSignal, statusQuery } from '../../src/workflows/messages';
 import { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
 import { workflowsPath } from '../../src/worker/create-worker';
 import type { NodeRecoveryInput } from '../../src/workflows/types';
 import { FakeCluster, RecordingNotifier } from '../support/fake-cluster';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let seq = 0;
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflowCode({ workflowsPath })]);
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(workflowsPath)]);
 });
 
 afterAll(async () => {
