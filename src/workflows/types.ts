@@ -38,6 +38,31 @@ export interface NodeHealth {
   unschedulable: boolean;
   /** Who cordoned the node, when this product did; undefined when someone else (or nobody) did. */
   cordonedBy?: string;
+  /** Pressure conditions that are True, e.g. ['MemoryPressure']. */
+  pressure?: ('MemoryPressure' | 'DiskPressure')[];
+  /** The node opted out of remediation (Medik8s, Cluster API or the product's own label). */
+  optedOut?: boolean;
+  controlPlane?: boolean;
+}
+
+/** A pod, by namespace and name. */
+export interface PodRef {
+  namespace: string;
+  name: string;
+}
+
+/** A workload whose ready replicas prove that evicted pods run elsewhere. */
+export interface WorkloadRef {
+  kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet';
+  namespace: string;
+  name: string;
+}
+
+export interface WorkloadReadiness extends WorkloadRef {
+  desired: number;
+  ready: number;
+  /** The workload no longer exists. */
+  gone?: boolean;
 }
 
 export interface NodeRecoveryInput {

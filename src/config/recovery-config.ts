@@ -1,0 +1,108 @@
+/**
+ * Recovery behaviour, from the ConfigMap `self-healing-config` (namespace `self-healing`; both
+ * configurable). Keys are the design document's snake_case names; values are strings in the
+ * ConfigMap and are coerced and range-checked here. An invalid ConfigMap never replaces the last
+ * good one (see src/starter/config-source.ts).
+ */
+import { z } from 'zod';
+import { describeIssues } from './env';
+
+const seconds = (min: number, max: number, def: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .default(def);
+
+/** `3` (nodes) or `20%` (of all nodes). */
+const budget = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(/^(\d+|\d{1,3}%)$/, 'expected a whole number of nodes or a percentage like 20%'))
+  .default('1');
+
+export const NodeProviders = ['sim', 'cluster-api', 'delete-node', 'none'] as const;
+export type NodeProviderName = (typeof NodeProviders)[number];
+
+export const recoveryConfigSchema = z
+  .object({
+    /** Seconds between health checks; the detector's confirmation unit. @default 30 */
+    health_check_interval: seconds(10, 300, 30),
+    /** Consecutive failed checks before a node counts as failed. @default 3 */
+    node_failure_threshold: z.coerce.number().int().min(1).max(10).default(3),
+    /** Container restarts before a pod counts as failing. @default 5 */
+    pod_restart_threshold: z.coerce.number().int().min(1).max(20).default(5),
+    /** Seconds a recovery may take to verify before it escalates. @default 300 */
+    recovery_timeout: seconds(60, 1800, 300),
+    /** Send notifications (log + Kubernetes Events are always written). @default true */
+    notification_enabled: bool(true),
+
+    /** Run every decision and record it; mutate nothing. @default false */
+    dry_run: bool(false),
+    /** Nodes under disruptive remediation at once, cluster-wide: a number or a percentage. @default '1' */
+    max_disrupted_nodes: budget,
+    /** Percent of nodes turning unhealthy within `storm_window` that marks a storm. @default 40 */
+    storm_threshold_percent: z.coerce.number().int().min(1).max(100).default(40),
+    /** Seconds over which unhealthy nodes are counted for the storm guard. @default 300 */
+    storm_window: seconds(30, 3600, 300),
+    /** Seconds after a storm clears before node remediation resumes. @default 300 */
+    storm_cooldown: seconds(0, 3600, 300),
+    /** Overall drain timeout in seconds; at the timeout the recovery escalates. @default 300 */
+    drain_timeout: seconds(30, 3600, 300),
+    /** Evict pods that use emptyDir volumes (their data is lost, as with kubectl drain --delete-emptydir-data). @default true */
+    drain_delete_emptydir_data: bool(true),
+    /** Pods without a controller: `skip` leaves them and reports them; `approve` asks a human before deleting. @default 'skip' */
+    drain_unmanaged_pods: z.enum(['skip', 'approve']).default('skip'),
+    /** Seconds to wait, after draining, for the node to come back Ready before replacing it. @default 120 */
+    node_recovery_window: seconds(0, 3600, 120),
+    /** How a node that does not come back is replaced. @default 'none' (hand to humans) */
+    node_provider: z.enum(NodeProviders).default('none'),
+    /** Replacement waits for a human approval (CLI, Temporal UI, later Slack). @default false */
+    replacement_requires_approval: bool(false),
+    /** Seconds to wait for an approval before handing the recovery to humans. @default 1800 */
+    approval_timeout: seconds(60, 86400, 1800),
+    /** Label that opts a node out of remediation when set to "true". @default 'self-healing.temporal.io/exclude' */
+    opt_out_label: z.string().min(1).default('self-healing.temporal.io/exclude'),
+    /** Concurrent Kubernetes API operations per worker. @default 10 */
+    api_max_concurrency: z.coerce.number().int().min(1).max(100).default(10),
+    /** Client-side rate limit for Kubernetes API calls per worker, requests per second. @default 20 */
+    api_qps: z.coerce.number().min(1).max(1000).default(20),
+  })
+  .strict();
+
+export type RecoveryConfig = z.infer<typeof recoveryConfigSchema>;
+
+/** The configuration in force when no ConfigMap exists. */
+export const defaultRecoveryConfig: RecoveryConfig = recoveryConfigSchema.parse({});
+
+/** Thrown for an invalid ConfigMap; `issues` name each bad key and its value. */
+export class InvalidRecoveryConfigError extends Error {
+  override readonly name = 'InvalidRecoveryConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid self-healing config: ${issues.join('; ')}`);
+  }
+}
+
+/**
+ * Validates ConfigMap data (string values) or a plain object.
+ * @throws InvalidRecoveryConfigError naming every bad key and value; unknown keys are errors too.
+ */
+export function parseRecoveryConfig(data: Record<string, unknown> | undefined): RecoveryConfig {
+  const input = data ?? {};
+  const result = recoveryConfigSchema.safeParse(input);
+  if (!result.success) throw new InvalidRecoveryConfigError(describeIssues(result.error.issues, input));
+  return result.data;
+}
+
+/** The budget as a node count for a cluster of `totalNodes` (at least 1). */
+export function maxDisruptedNodes(
+  config: Pick<RecoveryConfig, 'max_disrupted_nodes'>,
+  totalNodes: number,
+): number {
+  const value = config.max_disrupted_nodes;
+  const count = value.endsWith('%')
+    ? Math.floor((totalNodes * Number(value.slice(0, -1))) / 100)
+    : Number(value);
+  return Math.max(1, count);
+}
