@@ -1,0 +1,428 @@
+/**
+ * Draining a node with `kubectl drain` semantics, over the ClusterPort. A plain async function: the
+ * activity around it supplies heartbeats (onProgress), the clock and cancellation.
+ *
+ * Decisions, in the order kubectl drain takes them:
+ * - already-terminating pods are waited for, never evicted again (so a re-run after a worker crash
+ *   evicts nothing twice);
+ * - Succeeded/Failed pods are deleted: they hold no workload and no disruption budget counts them;
+ * - DaemonSet pods and static (mirror) pods are left: their controller would put them straight back;
+ * - emptyDir pods are evicted only with `deleteEmptyDirData` (their data is lost), else reported;
+ * - pods without a controller are left and reported (`skip`), or deleted (`delete`, only after a
+ *   human approved it), since nothing would recreate them;
+ * - the rest are evicted through the Eviction API with their own grace period; a 429 (a
+ *   PodDisruptionBudget) is retried with exponential backoff and the budget is reported.
+ * The drain then waits until the pods are gone from the node. Its timeout is finite: at the
+ * deadline it returns a `timed-out` report instead of throwing or hanging.
+ */
+import { CancelledFailure } from '@temporalio/common';
+import type { PodRef, WorkloadRef } from '../workflows/types';
+import type { ClusterPort, PodOnNode } from './ports';
+
+/** Backoff between evictions of a pod a PodDisruptionBudget blocks. */
+export const EvictionBackoff = {
+  initialMs: 1_000,
+  maxMs: 15_000,
+} as const;
+
+/** How long a drain waits between re-listing the node's pods. @default 1000 */
+export const DRAIN_POLL_MS = 1_000;
+
+export interface DrainOptions {
+  node: string;
+  /** Evict pods that use emptyDir volumes (kubectl drain --delete-emptydir-data). */
+  deleteEmptyDirData: boolean;
+  /** Pods without a controller: leave and report them, or delete them (only after approval). */
+  unmanagedPods: 'skip' | 'delete';
+  /** Overall limit; at the deadline the drain returns `timed-out`. */
+  timeoutMs: number;
+  /** Decide everything, mutate nothing. */
+  dryRun: boolean;
+  /** @default {@link DRAIN_POLL_MS} */
+  pollIntervalMs?: number;
+  /**
+   * Stop waiting for a pod once this long has passed since its deletion deadline (deletionTimestamp,
+   * which is the start of deletion plus its grace period), as kubectl drain
+   * --skip-wait-for-delete-timeout. On a NotReady or unreachable node no kubelet confirms the deletion,
+   * so its pods stay Terminating until the node object goes, while their controllers already
+   * replace them elsewhere.
+   * @default undefined: wait for every pod until the timeout
+   */
+  skipWaitForDeleteTimeoutMs?: number;
+}
+
+/** What a drain reports while it runs; small and JSON-safe, so it can be an activity heartbeat. */
+export interface DrainProgress {
+  node: string;
+  elapsedMs: number;
+  evicted: number;
+  /** Pods still to evict or still on the node after eviction. */
+  remaining: PodRef[];
+  /** `namespace/name` of the PodDisruptionBudgets blocking an eviction right now. */
+  blockingPdbs: string[];
+}
+
+export interface DrainHooks {
+  onProgress(progress: DrainProgress): void;
+  /** Waits; an activity passes its cancellable sleep. */
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  isCancelled?(): boolean;
+}
+
+/** Why a pod was deliberately left on the node. */
+export type SkipReason = 'daemonset' | 'mirror' | 'unmanaged' | 'local-storage';
+
+export interface DrainReport {
+  /** `drained`: every pod the policy allows to move is gone; `skipped` pods may remain. */
+  outcome: 'drained' | 'timed-out' | 'dry-run';
+  /** Pods this run evicted (empty in dry-run). */
+  evicted: PodRef[];
+  /** Completed pods and approved unmanaged pods this run deleted (empty in dry-run). */
+  deleted: PodRef[];
+  /** Dry-run only: pods that would be evicted now. */
+  wouldEvict: PodRef[];
+  skipped: { pod: PodRef; why: SkipReason }[];
+  /** Timed-out: pods still on the node. Dry-run: pods a PodDisruptionBudget would block. */
+  remaining: PodRef[];
+  /** `namespace/name` of the PodDisruptionBudgets blocking (or that would block) an eviction. */
+  blockingPdbs: string[];
+  /** Workloads of evicted (or terminating) pods: verification waits for them to be Ready elsewhere. */
+  workloads: WorkloadRef[];
+  /** Human-readable decisions, in order. */
+  lines: string[];
+}
+
+const refOf = (pod: PodRef): PodRef => ({ namespace: pod.namespace, name: pod.name });
+const nameOf = (pod: PodRef): string => `${pod.namespace}/${pod.name}`;
+const names = (pods: readonly PodRef[]): string => pods.map(nameOf).join(', ');
+const workloadKey = (w: WorkloadRef): string => `${w.kind}/${w.namespace}/${w.name}`;
+
+type Decision =
+  | { action: 'wait' }
+  | { action: 'delete'; why: string }
+  | { action: 'skip'; why: SkipReason; text: string }
+  | { action: 'evict' };
+
+/** The kubectl drain filters, in kubectl's order. */
+function decide(pod: PodOnNode, options: DrainOptions): Decision {
+  if (pod.deletionTimestamp) return { action: 'wait' };
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
+    return { action: 'delete', why: `completed (${pod.phase})` };
+  if (pod.controller?.kind === 'DaemonSet')
+    return { action: 'skip', why: 'daemonset', text: 'DaemonSet pod, its controller ignores cordons' };
+  if (pod.mirror) return { action: 'skip', why: 'mirror', text: 'static (mirror) pod, the kubelet owns it' };
+  if (pod.usesEmptyDir && !options.deleteEmptyDirData)
+    return {
+      action: 'skip',
+      why: 'local-storage',
+      text: 'uses emptyDir and drain_delete_emptydir_data is false',
+    };
+  if (!pod.controller) {
+    if (options.unmanagedPods === 'delete') return { action: 'delete', why: 'unmanaged, deletion approved' };
+    return { action: 'skip', why: 'unmanaged', text: 'no controller would recreate it' };
+  }
+  return { action: 'evict' };
+}
+
+/**
+ * Drains `options.node`. Never throws for a PodDisruptionBudget or a timeout (those are in the
+ * report); API failures other than 404/429 propagate as classified ApplicationFailures.
+ * @throws CancelledFailure when `hooks.isCancelled()` turns true.
+ */
+export async function drainNode(
+  cluster: ClusterPort,
+  options: DrainOptions,
+  hooks: DrainHooks,
+): Promise<DrainReport> {
+  const pods = await cluster.listPodsOnNode(options.node);
+  if (options.dryRun) return planDrain(cluster, options, pods);
+  return new Drain(cluster, options, hooks).run(pods);
+}
+
+/** Dry-run: the same decisions, with budgets counted down as the evictions would spend them. */
+async function planDrain(
+  cluster: ClusterPort,
+  options: DrainOptions,
+  pods: readonly PodOnNode[],
+): Promise<DrainReport> {
+  const report = emptyReport('dry-run');
+  const allowed = new Map<string, number>();
+  const blockedBy = new Map<string, PodRef[]>();
+  const workloads = new Map<string, WorkloadRef>();
+  for (const pod of pods) {
+    const decision = decide(pod, options);
+    switch (decision.action) {
+      case 'wait':
+        report.lines.push(`would wait for ${nameOf(pod)}: already terminating`);
+        break;
+      case 'delete':
+        report.lines.push(`would delete ${nameOf(pod)}: ${decision.why}`);
+        break;
+      case 'skip':
+        report.skipped.push({ pod: refOf(pod), why: decision.why });
+        report.lines.push(`would leave ${nameOf(pod)}: ${decision.text}`);
+        break;
+      case 'evict': {
+        const budgets = await cluster.disruptionBudgetsFor(pod);
+        for (const b of budgets) if (!allowed.has(b.name)) allowed.set(b.name, b.disruptionsAllowed);
+        const blocking = budgets.filter((b) => (allowed.get(b.name) ?? 0) <= 0).map((b) => b.name);
+        if (blocking.length > 0) {
+          report.remaining.push(refOf(pod));
+          for (const name of blocking) blockedBy.set(name, [...(blockedBy.get(name) ?? []), refOf(pod)]);
+        } else {
+          for (const b of budgets) allowed.set(b.name, (allowed.get(b.name) ?? 0) - 1);
+          report.wouldEvict.push(refOf(pod));
+          if (pod.workload) workloads.set(workloadKey(pod.workload), pod.workload);
+        }
+      }
+    }
+  }
+  report.blockingPdbs = [...blockedBy.keys()];
+  report.workloads = [...workloads.values()];
+  const summary = [
+    report.wouldEvict.length > 0 ? `would evict ${names(report.wouldEvict)}` : 'would evict nothing',
+    ...[...blockedBy].map(([pdb, blocked]) => `PDB ${pdb} would block ${names(blocked)}`),
+  ].join('; ');
+  report.lines.push(`dry-run drain of ${options.node}: ${summary}`);
+  return report;
+}
+
+function emptyReport(outcome: DrainReport['outcome']): DrainReport {
+  return {
+    outcome,
+    evicted: [],
+    deleted: [],
+    wouldEvict: [],
+    skipped: [],
+    remaining: [],
+    blockingPdbs: [],
+    workloads: [],
+    lines: [],
+  };
+}
+
+interface PendingEviction {
+  pod: PodOnNode;
+  nextAttemptAt: number;
+  backoffMs: number;
+  blockedBy: string[];
+}
+
+/** One drain run's state: pods to evict, pods to wait for, and what was done. */
+class Drain {
+  private readonly report = emptyReport('drained');
+  private readonly seen = new Set<string>();
+  private readonly toEvict = new Map<string, PendingEviction>();
+  /** Pods evicted, deleted or already terminating, by uid, until they leave the node. */
+  private readonly leaving = new Map<string, PodOnNode>();
+  private readonly workloads = new Map<string, WorkloadRef>();
+  private readonly startedAt: number;
+  private readonly deadline: number;
+
+  constructor(
+    private readonly cluster: ClusterPort,
+    private readonly options: DrainOptions,
+    private readonly hooks: DrainHooks,
+  ) {
+    this.startedAt = hooks.now();
+    this.deadline = this.startedAt + options.timeoutMs;
+  }
+
+  async run(initial: readonly PodOnNode[]): Promise<DrainReport> {
+    await this.admit(initial);
+    for (;;) {
+      if (this.hooks.isCancelled?.()) throw new CancelledFailure(`drain of ${this.options.node} cancelled`);
+      await this.evictDue();
+      this.hooks.onProgress(this.progress());
+      if (this.toEvict.size === 0 && this.leaving.size === 0) return this.finish('drained');
+      const now = this.hooks.now();
+      if (now >= this.deadline) return this.finish('timed-out');
+      const nextAttempt = Math.min(...[...this.toEvict.values()].map((p) => p.nextAttemptAt));
+      const wait = Math.min(
+        this.options.pollIntervalMs ?? DRAIN_POLL_MS,
+        nextAttempt - now,
+        this.deadline - now,
+      );
+      if (wait > 0) await this.hooks.sleep(wait);
+      await this.refresh();
+    }
+  }
+
+  /** Takes each pod not seen before through the kubectl drain filters. */
+  private async admit(pods: readonly PodOnNode[]): Promise<void> {
+    for (const pod of pods) {
+      if (this.seen.has(pod.uid)) continue;
+      this.seen.add(pod.uid);
+      const decision = decide(pod, this.options);
+      switch (decision.action) {
+        case 'wait':
+          this.leaving.set(pod.uid, pod);
+          this.noteWorkload(pod);
+          this.say(`waiting for ${nameOf(pod)}: already terminating, not evicted again`);
+          break;
+        case 'delete': {
+          const outcome = await this.cluster.deletePod(pod, pod.terminationGracePeriodSeconds);
+          if (outcome === 'deleted') {
+            this.leaving.set(pod.uid, pod);
+            this.report.deleted.push(refOf(pod));
+            this.say(`deleted ${nameOf(pod)}: ${decision.why}`);
+          }
+          break;
+        }
+        case 'skip':
+          this.report.skipped.push({ pod: refOf(pod), why: decision.why });
+          this.say(`left ${nameOf(pod)}: ${decision.text}`);
+          break;
+        case 'evict':
+          this.toEvict.set(pod.uid, {
+            pod,
+            nextAttemptAt: this.hooks.now(),
+            backoffMs: EvictionBackoff.initialMs,
+            blockedBy: [],
+          });
+      }
+    }
+  }
+
+  private async evictDue(): Promise<void> {
+    for (const [uid, pending] of this.toEvict) {
+      if (pending.nextAttemptAt > this.hooks.now()) continue;
+      const { pod } = pending;
+      const result = await this.cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
+      switch (result.outcome) {
+        case 'evicted':
+          this.toEvict.delete(uid);
+          this.leaving.set(uid, pod);
+          this.report.evicted.push(refOf(pod));
+          this.noteWorkload(pod);
+          this.say(`evicted ${nameOf(pod)} (grace ${pod.terminationGracePeriodSeconds}s)`);
+          break;
+        case 'gone':
+          this.toEvict.delete(uid);
+          this.say(`${nameOf(pod)} was already gone`);
+          break;
+        case 'blocked': {
+          const changed = result.pdbs.join() !== pending.blockedBy.join() || pending.blockedBy.length === 0;
+          if (changed)
+            this.say(
+              result.pdbs.length > 0
+                ? `PDB ${result.pdbs.join(', ')} blocks ${nameOf(pod)}; retrying with backoff`
+                : `eviction of ${nameOf(pod)} refused (429): ${result.message}; retrying with backoff`,
+            );
+          pending.blockedBy = result.pdbs;
+          pending.nextAttemptAt = this.hooks.now() + pending.backoffMs;
+          pending.backoffMs = Math.min(pending.backoffMs * 2, EvictionBackoff.maxMs);
+        }
+      }
+    }
+  }
+
+  /** Re-lists the node: pods that left are done; new pods (a race with the cordon) are admitted. */
+  private async refresh(): Promise<void> {
+    const pods = await this.cluster.listPodsOnNode(this.options.node);
+    const present = new Map(pods.map((p) => [p.uid, p]));
+    const skipAfter = this.options.skipWaitForDeleteTimeoutMs;
+    for (const [uid, pod] of this.leaving) {
+      const live = present.get(uid);
+      if (!live) {
+        this.leaving.delete(uid);
+        this.say(`${nameOf(pod)} is gone from ${this.options.node}`);
+      } else if (
+        skipAfter !== undefined &&
+        live.deletionTimestamp &&
+        this.hooks.now() > Date.parse(live.deletionTimestamp) + skipAfter
+      ) {
+        this.leaving.delete(uid);
+        this.say(
+          `${nameOf(pod)} still terminating ${Math.round(skipAfter / 1000)}s past its grace period (no kubelet confirms it); not waiting`,
+        );
+      }
+    }
+    for (const [uid, pending] of this.toEvict) {
+      const live = present.get(uid);
+      if (!live) {
+        this.toEvict.delete(uid);
+        this.say(`${nameOf(pending.pod)} left ${this.options.node} before eviction`);
+      } else if (live.deletionTimestamp) {
+        // Someone else is deleting it: wait for it like any terminating pod.
+        this.toEvict.delete(uid);
+        this.leaving.set(uid, live);
+        this.noteWorkload(live);
+      }
+    }
+    await this.admit(pods);
+  }
+
+  private blockingPdbs(): string[] {
+    return [...new Set([...this.toEvict.values()].flatMap((p) => p.blockedBy))];
+  }
+
+  private remaining(): PodRef[] {
+    return [...[...this.toEvict.values()].map((p) => p.pod), ...this.leaving.values()].map(refOf);
+  }
+
+  private progress(): DrainProgress {
+    return {
+      node: this.options.node,
+      elapsedMs: this.hooks.now() - this.startedAt,
+      evicted: this.report.evicted.length,
+      remaining: this.remaining(),
+      blockingPdbs: this.blockingPdbs(),
+    };
+  }
+
+  private finish(outcome: 'drained' | 'timed-out'): DrainReport {
+    const report: DrainReport = {
+      ...this.report,
+      outcome,
+      remaining: this.remaining(),
+      blockingPdbs: this.blockingPdbs(),
+      workloads: [...this.workloads.values()],
+    };
+    const seconds = Math.round((this.hooks.now() - this.startedAt) / 1000);
+    if (outcome === 'drained') {
+      report.lines.push(
+        `drained ${this.options.node} in ${seconds}s: evicted ${report.evicted.length}, left ${report.skipped.length}`,
+      );
+    } else {
+      const blocked =
+        report.blockingPdbs.length > 0 ? `; blocked by PDB ${report.blockingPdbs.join(', ')}` : '';
+      report.lines.push(
+        `drain of ${this.options.node} timed out after ${seconds}s: ${names(report.remaining)} remain${blocked}`,
+      );
+    }
+    return report;
+  }
+
+  private noteWorkload(pod: PodOnNode): void {
+    if (pod.workload) this.workloads.set(workloadKey(pod.workload), pod.workload);
+  }
+
+  private say(line: string): void {
+    this.report.lines.push(line);
+  }
+}
+
+/**
+ * The order in which pods are evicted to relieve memory pressure, as the kubelet ranks them:
+ * BestEffort, then Burstable, each lowest priority first. Guaranteed pods are never chosen, nor
+ * DaemonSet or mirror pods (they would come straight back), nor pods without a controller (evicting
+ * one deletes it for good), nor pods already terminating or completed.
+ */
+export function pressureEvictionOrder(pods: readonly PodOnNode[]): PodOnNode[] {
+  const rank = { BestEffort: 0, Burstable: 1 } as const;
+  return pods
+    .filter(
+      (p): p is PodOnNode & { qosClass: keyof typeof rank } =>
+        p.qosClass !== 'Guaranteed' &&
+        p.controller !== undefined &&
+        p.controller.kind !== 'DaemonSet' &&
+        !p.mirror &&
+        !p.deletionTimestamp &&
+        p.phase !== 'Succeeded' &&
+        p.phase !== 'Failed',
+    )
+    .sort((a, b) => rank[a.qosClass] - rank[b.qosClass] || a.priority - b.priority);
+}
