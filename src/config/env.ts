@@ -18,6 +18,10 @@ export const envSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   /** Path to a kubeconfig; unset means in-cluster config, then ~/.kube/config. */
   KUBECONFIG: z.string().min(1).optional(),
+  /** Name of the ConfigMap holding the recovery config (see src/config/recovery-config.ts). @default 'self-healing-config' */
+  SELF_HEALING_CONFIG_NAME: z.string().min(1).default('self-healing-config'),
+  /** Namespace of that ConfigMap. @default 'self-healing' */
+  SELF_HEALING_CONFIG_NAMESPACE: z.string().min(1).default('self-healing'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,6 +6,8 @@ describe('connection settings from the environment', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'self-healing',
+      SELF_HEALING_CONFIG_NAME: 'self-healing-config',
+      SELF_HEALING_CONFIG_NAMESPACE: 'self-healing',
     });
   });
 

@@ -1,0 +1,365 @@
+/**
+ * The detector process's only adapter for `@kubernetes/client-node` (the activities have their own,
+ * src/activities/kubernetes/cluster.ts). It builds list+watch informers that keep only the fields
+ * the rules read, restarts them after errors with backoff, and records Kubernetes Events.
+ *
+ * Why the trimming is done by hand: client-node's `ListWatch` has no transform hook, so the list
+ * function and the `Watch` callback are wrapped to strip objects before the cache stores them
+ * (research note k8s-sim.md §5). After the first LIST an informer only LISTs again when the
+ * apiserver answers 410 Gone; bookmarks keep its resourceVersion fresh so that stays rare.
+ */
+import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
+import type { Logger } from './detector/logger';
+
+/** Component name on the Events the detector records. */
+export const DETECTOR_COMPONENT = 'self-healing-detector';
+
+/** Counters of one informer, for tests and metrics. */
+export interface InformerStats {
+  /** Full LISTs issued: 1 at start-up, then one per 410 Gone (expired resourceVersion). */
+  lists: number;
+  /** Watch requests opened (the client reconnects about every 30 s of silence and after errors). */
+  watches: number;
+  /** Restarts after an error. */
+  restarts: number;
+  /** The first LIST succeeded and the cache is filled. */
+  synced: boolean;
+  lastError?: string;
+}
+
+/** A list+watch cache of one kind of object, in our words. */
+export interface ObjectInformer<T extends KubernetesObject> {
+  /** `add` also fires for every object of the first LIST; `delete` for objects gone at a re-LIST. */
+  on(verb: 'add' | 'update' | 'delete', callback: (object: T) => void): void;
+  get(name: string, namespace?: string): T | undefined;
+  list(): readonly T[];
+  /** Starts, and resolves once the first LIST has filled the cache (retrying with backoff until it does). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): InformerStats;
+}
+
+/** The object an Event is about. */
+export interface ObjectRef {
+  kind: string;
+  name: string;
+  /** Unset for cluster-scoped objects such as Nodes; their Events go to `default`, as the kubelet's do. */
+  namespace?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+}
+
+/** A Kubernetes Event to record. */
+export interface EventToRecord {
+  involvedObject: ObjectRef;
+  type: 'Normal' | 'Warning';
+  /** UpperCamelCase, e.g. `InvalidConfig`. */
+  reason: string;
+  message: string;
+}
+
+/** Records Kubernetes Events. Best effort: failures are logged, never thrown. */
+export interface EventRecorder {
+  /** @returns whether the Event was written. */
+  record(event: EventToRecord): Promise<boolean>;
+}
+
+/** What the detector and the config source need from Kubernetes. */
+export interface DetectorKubernetes {
+  /** All Nodes, trimmed to name, labels, `spec.unschedulable` and condition type/status/reason/message/time. */
+  nodeInformer(): ObjectInformer<V1Node>;
+  /** The single ConfigMap `namespace/name` (a field selector), trimmed to its identity and `data`. */
+  configMapInformer(namespace: string, name: string): ObjectInformer<V1ConfigMap>;
+  events: EventRecorder;
+}
+
+/** Backoff of informer restarts after an error. */
+export const INFORMER_BACKOFF = { initialMs: 1_000, maxMs: 30_000 } as const;
+
+/** Longest Event message written; longer ones are cut (kubectl shows them on one line). */
+const MAX_EVENT_MESSAGE = 1_024;
+
+/**
+ * Loads a kubeconfig: the file at `path` when given, otherwise client-node's default order
+ * (`$KUBECONFIG`, `~/.kube/config`, then the in-cluster ServiceAccount).
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Builds the adapter over a kubeconfig. */
+export function createDetectorKubernetes(kc: KubeConfig, logger: Logger): DetectorKubernetes {
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    nodeInformer: () =>
+      new ResilientInformer<V1Node>({
+        what: 'nodes',
+        kc,
+        path: '/api/v1/nodes',
+        list: () => core.listNode(),
+        trim: trimNode,
+        logger,
+      }),
+    configMapInformer: (namespace, name) => {
+      const fieldSelector = `metadata.name=${name}`;
+      return new ResilientInformer<V1ConfigMap>({
+        what: `configmap ${namespace}/${name}`,
+        kc,
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
+        list: () => core.listNamespacedConfigMap({ namespace, fieldSelector }),
+        fieldSelector,
+        trim: trimConfigMap,
+        logger,
+      });
+    },
+    events: {
+      async record(event) {
+        const namespace = event.involvedObject.namespace ?? 'default';
+        const now = new Date();
+        try {
+          await core.createNamespacedEvent({
+            namespace,
+            body: {
+              metadata: { generateName: `${event.involvedObject.name}.`, namespace },
+              involvedObject: { apiVersion: 'v1', ...event.involvedObject },
+              type: event.type,
+              reason: event.reason,
+              message: event.message.slice(0, MAX_EVENT_MESSAGE),
+              source: { component: DETECTOR_COMPONENT },
+              reportingComponent: DETECTOR_COMPONENT,
+              reportingInstance: DETECTOR_COMPONENT,
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
+            },
+          });
+          return true;
+        } catch (error) {
+          // An Event is how a human learns what happened, but losing one must not stop detection.
+          logger.warn('could not record event', {
+            reason: event.reason,
+            involvedObject: `${event.involvedObject.kind}/${event.involvedObject.name}`,
+            error: errorText(error),
+          });
+          return false;
+        }
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trimming: keep what the rules read, in plain JSON form (the LIST path deserialises dates into
+// Date objects, the WATCH path does not; the rules see strings either way).
+
+/** What is kept of a Node. Exported for tests. */
+export function trimNode(node: V1Node): V1Node {
+  const metadata = node?.metadata ?? {};
+  const conditions = Array.isArray(node?.status?.conditions) ? node.status.conditions : undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: metadata.name,
+      uid: metadata.uid,
+      resourceVersion: metadata.resourceVersion,
+      labels: metadata.labels,
+      deletionTimestamp: metadata.deletionTimestamp,
+    },
+    spec: node?.spec?.unschedulable === undefined ? undefined : { unschedulable: node.spec.unschedulable },
+    status:
+      conditions === undefined
+        ? undefined
+        : {
+            conditions: conditions.map((c) => ({
+              type: c?.type,
+              status: c?.status,
+              reason: c?.reason,
+              message: c?.message,
+              lastTransitionTime: isoOrValue(c?.lastTransitionTime),
+            })) as NonNullable<V1Node['status']>['conditions'],
+          },
+  };
+}
+
+/** What is kept of a ConfigMap: its identity and `data`. Exported for tests. */
+export function trimConfigMap(configMap: V1ConfigMap): V1ConfigMap {
+  const metadata = configMap?.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      uid: metadata.uid,
+      resourceVersion: metadata.resourceVersion,
+    },
+    data: configMap?.data,
+  };
+}
+
+function isoOrValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Informer
+
+interface InformerOptions<T extends KubernetesObject> {
+  what: string;
+  kc: KubeConfig;
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  fieldSelector?: string;
+  trim: (object: T) => T;
+  logger: Logger;
+}
+
+/**
+ * A `ListWatch` that trims objects before caching them and restarts after errors. client-node's
+ * informer stops for good on any error other than 410 Gone or a client-side timeout; this one
+ * starts it again after 1 s, 2 s, 4 s ... 30 s. A restart resumes the watch from the last
+ * resourceVersion, so it does not LIST again unless the LIST itself was what failed.
+ */
+class ResilientInformer<T extends KubernetesObject> implements ObjectInformer<T> {
+  private readonly listWatch: ListWatch<T>;
+  private readonly counters: InformerStats = { lists: 0, watches: 0, restarts: 0, synced: false };
+  private stopped = true;
+  private backoffMs = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private markSynced: (() => void) | undefined;
+
+  constructor(private readonly options: InformerOptions<T>) {
+    const { trim } = options;
+    const counters = this.counters;
+    const listFn = async (): Promise<KubernetesListObject<T>> => {
+      counters.lists += 1;
+      const list = await options.list();
+      const trimmed = { ...list, items: (list.items ?? []).map(trim) };
+      counters.synced = true;
+      this.backoffMs = 0;
+      this.markSynced?.();
+      return trimmed;
+    };
+    this.listWatch = new ListWatch<T>(
+      options.path,
+      new TrimmingWatch(options.kc, trim, counters, () => (this.backoffMs = 0)),
+      listFn,
+      false,
+      undefined,
+      options.fieldSelector,
+    );
+    this.listWatch.on('error', (error?: unknown) => this.onError(error));
+  }
+
+  on(verb: 'add' | 'update' | 'delete', callback: (object: T) => void): void {
+    this.listWatch.on(verb, callback);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.listWatch.get(name, namespace);
+  }
+
+  list(): readonly T[] {
+    return this.listWatch.list();
+  }
+
+  stats(): InformerStats {
+    return { ...this.counters };
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const synced = this.counters.synced
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => (this.markSynced = resolve));
+    await this.listWatch.start();
+    await synced;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.listWatch.stop();
+    // Whoever awaits start() must not hang forever on a stopped informer.
+    this.markSynced?.();
+  }
+
+  private onError(error: unknown): void {
+    // Aborting the watch on stop() surfaces as an error too.
+    if (this.stopped) return;
+    this.counters.lastError = errorText(error);
+    this.backoffMs = Math.min(
+      this.backoffMs > 0 ? this.backoffMs * 2 : INFORMER_BACKOFF.initialMs,
+      INFORMER_BACKOFF.maxMs,
+    );
+    this.options.logger.warn('informer failed; restarting', {
+      informer: this.options.what,
+      retryInMs: this.backoffMs,
+      error: this.counters.lastError,
+    });
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.counters.restarts += 1;
+      this.listWatch.start().catch((e: unknown) => this.onError(e));
+    }, this.backoffMs);
+  }
+}
+
+/** Object event types of a watch; ERROR and BOOKMARK carry no object to trim. */
+const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+/** A Watch that asks for bookmarks and trims each object before the informer sees it. */
+class TrimmingWatch<T extends KubernetesObject> extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly trim: (object: T) => T,
+    private readonly counters: InformerStats,
+    private readonly onEvent: () => void,
+  ) {
+    super(kc);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    this.counters.watches += 1;
+    return super.watch(
+      path,
+      // Bookmarks move the informer's resourceVersion forward on quiet resources, so a reconnect
+      // rarely finds it expired (410), which would cost a full LIST.
+      { ...queryParams, allowWatchBookmarks: true },
+      (phase, apiObj) => {
+        this.onEvent();
+        // The raw event (third argument) is dropped so nothing retains the untrimmed object.
+        callback(phase, OBJECT_EVENTS.has(phase) ? this.trim(apiObj as T) : apiObj);
+      },
+      done,
+    );
+  }
+}
+
+/** A one-line description of any error, for logs. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code =
+      (error as { code?: unknown; statusCode?: unknown }).code ??
+      (error as { statusCode?: unknown }).statusCode;
+    return code === undefined
+      ? `${error.name}: ${error.message}`
+      : `${error.name} (${String(code)}): ${error.message}`;
+  }
+  return String(error);
+}
