@@ -1,0 +1,54 @@
+/**
+ * Detector entrypoint: `npm run detector`. Reads the environment, connects to Temporal and
+ * Kubernetes, keeps the config live from the ConfigMap and runs the node detector until SIGINT or
+ * SIGTERM (a second signal exits at once).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadEnv } from '../config/env';
+import { connectionOptions } from '../worker/connect';
+import { createClusterConfigSource } from './config-source';
+import { createDetector, jsonLogger } from './detector';
+import { createDetectorKubernetes, errorText, loadKubeConfig } from './kubernetes';
+
+async function main(): Promise<void> {
+  const env = loadEnv(process.env);
+  const logger = jsonLogger();
+  const kubernetes = createDetectorKubernetes(loadKubeConfig(env.KUBECONFIG), logger);
+  const connection = await Connection.connect(await connectionOptions(env));
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const location = { name: env.SELF_HEALING_CONFIG_NAME, namespace: env.SELF_HEALING_CONFIG_NAMESPACE };
+  const configSource = createClusterConfigSource(kubernetes, location, logger);
+  const detector = createDetector({
+    kubernetes,
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    configSource,
+    logger,
+    alertTarget: configSource.objectRef,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info('detector stopping', { signal });
+    void (async () => {
+      await detector.stop();
+      await configSource.stop();
+      await connection.close();
+      logger.info('detector stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  // The config comes first: nodes must never be judged against defaults the ConfigMap overrides.
+  await configSource.start();
+  await detector.start();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`self-healing detector: ${errorText(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,17 @@
+/** The node detector: rules, the detector itself, and the start request it builds. */
+export type { Clock, TimerHandle } from './clock';
+export { systemClock } from './clock';
+export type {
+  Detector,
+  DetectorEvent,
+  DetectorOptions,
+  DetectorStats,
+  RecoveryGateway,
+  RecoveryStartRecord,
+} from './detector';
+export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } from './detector';
+export type { LogAttributes, LogLevel, Logger } from './logger';
+export { LogLevels, jsonLogger, silentLogger } from './logger';
+export { recoveryInputFor } from './recovery-input';
+export type { NodeFinding, NodeView, StormState } from './rules';
+export { OptOutLabels, confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';

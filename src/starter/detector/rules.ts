@@ -1,0 +1,291 @@
+/**
+ * The detector's rules as pure functions over plain objects: what a node's conditions mean, when
+ * an unhealthy episode started, who opted out, and whether the cluster is in a remediation storm.
+ * Nothing here reads a clock or talks to an API; the detector passes `now` in.
+ *
+ * Every function accepts whatever the API (or a bug) may hand over: a node without status or
+ * conditions, conditions of unknown types, garbage times. Such input yields "no verdict", never a
+ * throw and never a finding.
+ */
+import type { RecoveryConfig } from '../../config/recovery-config';
+import type { NodeFailureReason } from '../../workflows/types';
+
+/** Labels that opt a node out of remediation, besides `config.opt_out_label`. */
+export const OptOutLabels = {
+  /** Medik8s (value must be `true`). */
+  medik8s: 'remediation.medik8s.io/exclude-from-remediation',
+  /** Cluster API MachineHealthCheck (presence is enough). */
+  clusterApi: 'cluster.x-k8s.io/skip-remediation',
+} as const;
+
+/** Labels that mark a control-plane node. */
+export const ControlPlaneLabels = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
+
+/** Pressure conditions that start a pressure recovery when True. */
+export const PressureConditions = ['MemoryPressure', 'DiskPressure'] as const;
+export type PressureCondition = (typeof PressureConditions)[number];
+
+/** One node condition, normalised. */
+export interface ConditionView {
+  type: string;
+  status: string;
+  /** Milliseconds since the epoch, when the API gave a parseable time. */
+  lastTransitionTime?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** The part of a Node the rules read. */
+export interface NodeView {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  conditions: readonly ConditionView[];
+  controlPlane: boolean;
+}
+
+/**
+ * Normalises a Node from the API (or anything else) into a {@link NodeView}.
+ * @returns undefined when the object has no name, the only thing without which nothing can be said.
+ */
+export function nodeViewOf(node: unknown): NodeView | undefined {
+  if (!isRecord(node) || !isRecord(node.metadata)) return undefined;
+  const name = node.metadata.name;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const labels: Record<string, string> = {};
+  if (isRecord(node.metadata.labels)) {
+    for (const [key, value] of Object.entries(node.metadata.labels))
+      if (typeof value === 'string') labels[key] = value;
+  }
+  const rawConditions = isRecord(node.status) ? node.status.conditions : undefined;
+  const conditions: ConditionView[] = [];
+  if (Array.isArray(rawConditions)) {
+    for (const c of rawConditions) {
+      if (!isRecord(c) || typeof c.type !== 'string' || typeof c.status !== 'string') continue;
+      conditions.push({
+        type: c.type,
+        status: c.status,
+        lastTransitionTime: timeOf(c.lastTransitionTime),
+        reason: typeof c.reason === 'string' ? c.reason : undefined,
+        message: typeof c.message === 'string' ? c.message : undefined,
+      });
+    }
+  }
+  return { name, labels, conditions, controlPlane: ControlPlaneLabels.some((l) => l in labels) };
+}
+
+/**
+ * Why the node is opted out of remediation, or undefined when it is not: Medik8s'
+ * `remediation.medik8s.io/exclude-from-remediation=true`, Cluster API's
+ * `cluster.x-k8s.io/skip-remediation` (any value), or `config.opt_out_label=true`.
+ */
+export function optOutReason(
+  labels: Readonly<Record<string, string>>,
+  config: Pick<RecoveryConfig, 'opt_out_label'>,
+): string | undefined {
+  if (labels[OptOutLabels.medik8s] === 'true') return `${OptOutLabels.medik8s}=true`;
+  if (OptOutLabels.clusterApi in labels) return OptOutLabels.clusterApi;
+  if (labels[config.opt_out_label] === 'true') return `${config.opt_out_label}=true`;
+  return undefined;
+}
+
+/** What the Ready condition says. */
+export type ReadyVerdict =
+  | { state: 'ready' }
+  | {
+      state: 'unhealthy';
+      reason: Extract<NodeFailureReason, 'NotReady' | 'Unknown'>;
+      /** lastTransitionTime of the Ready condition, when known. */
+      transitionAt?: number;
+      message?: string;
+    }
+  /** No Ready condition, or a status that is not True/False/Unknown: not judged. */
+  | { state: 'unreported' };
+
+/**
+ * Reads the Ready condition. A node without one (just registered, or a broken object) is not
+ * judged: if its kubelet never reports, kube-controller-manager sets Ready=Unknown after its grace
+ * period, and that is judged.
+ */
+export function readyVerdict(view: NodeView): ReadyVerdict {
+  const ready = view.conditions.find((c) => c.type === 'Ready');
+  if (!ready) return { state: 'unreported' };
+  if (ready.status === 'True') return { state: 'ready' };
+  if (ready.status === 'False' || ready.status === 'Unknown')
+    return {
+      state: 'unhealthy',
+      reason: ready.status === 'False' ? 'NotReady' : 'Unknown',
+      transitionAt: ready.lastTransitionTime,
+      message: ready.message ?? ready.reason,
+    };
+  return { state: 'unreported' };
+}
+
+/** Pressure conditions that are True, in a stable order. Unknown condition types are ignored. */
+export function pressureOf(view: NodeView): PressureCondition[] {
+  return PressureConditions.filter((type) =>
+    view.conditions.some((c) => c.type === type && c.status === 'True'),
+  );
+}
+
+/** The node is Ready and under no pressure. */
+export function isHealthy(view: NodeView): boolean {
+  return readyVerdict(view).state === 'ready' && pressureOf(view).length === 0;
+}
+
+/**
+ * How long Ready must stay False/Unknown before the node counts as failed: the design's
+ * `node_failure_threshold` consecutive failed checks, `health_check_interval` seconds apart.
+ * 3 × 30 s = 90 s by default.
+ */
+export function confirmationWindowMs(
+  config: Pick<RecoveryConfig, 'node_failure_threshold' | 'health_check_interval'>,
+): number {
+  return config.node_failure_threshold * config.health_check_interval * 1000;
+}
+
+/** An unhealthy episode of one node: Ready False or Unknown without interruption since `since`. */
+export interface Episode {
+  since: number;
+  reason: Extract<NodeFailureReason, 'NotReady' | 'Unknown'>;
+  /** The Ready condition's lastTransitionTime last seen, to spot a recovery the watch did not show. */
+  transitionAt?: number;
+  message?: string;
+}
+
+/**
+ * The node's episode after an observation, or undefined when it is not unhealthy.
+ *
+ * The episode starts at the Ready condition's lastTransitionTime (so a restarted detector keeps
+ * counting from the real start), or at `now` when that time is missing or in the future (clock
+ * skew). It survives NotReady → Unknown, which kube-controller-manager writes with a new
+ * transition time when a kubelet that reported NotReady goes silent. If the reason is unchanged
+ * but the transition time moved on, the node was Ready in between (say during a watch
+ * reconnect): a new episode starts, so a flapping node never accumulates a window.
+ */
+export function nextEpisode(
+  previous: Episode | undefined,
+  verdict: ReadyVerdict,
+  now: number,
+): Episode | undefined {
+  if (verdict.state !== 'unhealthy') return undefined;
+  const transitionAt = verdict.transitionAt;
+  const start = transitionAt !== undefined && transitionAt <= now ? transitionAt : now;
+  const restarted =
+    previous !== undefined &&
+    previous.reason === verdict.reason &&
+    transitionAt !== undefined &&
+    previous.transitionAt !== undefined &&
+    transitionAt > previous.transitionAt;
+  if (!previous || restarted)
+    return { since: start, reason: verdict.reason, transitionAt, message: verdict.message };
+  return { since: previous.since, reason: verdict.reason, transitionAt, message: verdict.message };
+}
+
+/** A confirmed problem on a node: what the detector hands to {@link recoveryInputFor}. */
+export interface NodeFinding {
+  node: string;
+  reason: NodeFailureReason;
+  /** When the problem started (ms since the epoch). */
+  since: number;
+  /** When the confirmation window elapsed (pressure findings: when the pressure was seen). */
+  windowElapsedAt: number;
+  message?: string;
+  /** Nodes in the cluster, to resolve a percentage disruption budget. */
+  totalNodes: number;
+  controlPlane: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storm guard
+
+/** Whether node remediation is held back because too many nodes failed at once. */
+export interface StormState {
+  /** A storm is in progress. */
+  active: boolean;
+  /** When the current (or last) storm started. */
+  since?: number;
+  /** When the last storm cleared. */
+  clearedAt?: number;
+  /** No new remediation before this time (storm cleared + `storm_cooldown`). */
+  resumeAt?: number;
+  /** Nodes whose Ready is False/Unknown now. */
+  unhealthy: number;
+  /** Of those, the ones whose episode started within `storm_window`. */
+  recent: number;
+  total: number;
+  /** Human-readable summary for alerts. */
+  reason: string;
+}
+
+/** No storm, nothing seen yet. */
+export const calmStorm: StormState = { active: false, unhealthy: 0, recent: 0, total: 0, reason: '' };
+
+/**
+ * The storm guard. A storm starts when more than `storm_threshold_percent` of all nodes turned
+ * unhealthy (Ready False/Unknown) within the last `storm_window` seconds and are still unhealthy:
+ * that is a partition or a control-plane problem, not N broken nodes. It clears when no more than
+ * that share of nodes is unhealthy at all (however long ago they failed), and remediation resumes
+ * `storm_cooldown` seconds after it cleared. A new wave during the cooldown starts a new storm.
+ *
+ * @param onsets the episode start of every node unhealthy now (opted-out nodes included: a
+ *   partition is a partition whoever owns the node).
+ */
+export function evaluateStorm(
+  previous: StormState,
+  input: {
+    onsets: readonly number[];
+    total: number;
+    now: number;
+    config: Pick<RecoveryConfig, 'storm_threshold_percent' | 'storm_window' | 'storm_cooldown'>;
+  },
+): StormState {
+  const { onsets, total, now, config } = input;
+  const unhealthy = onsets.length;
+  const recent = onsets.filter((t) => t > now - config.storm_window * 1000).length;
+  const over = (count: number) => total > 0 && count * 100 > config.storm_threshold_percent * total;
+  const counts = { unhealthy, recent, total };
+  if (over(recent)) {
+    const since = previous.active ? previous.since : now;
+    return {
+      ...counts,
+      active: true,
+      since,
+      reason: `${recent} of ${total} nodes turned unhealthy within ${config.storm_window}s (threshold ${config.storm_threshold_percent}%)`,
+    };
+  }
+  if (previous.active && over(unhealthy))
+    return {
+      ...counts,
+      active: true,
+      since: previous.since,
+      reason: `${unhealthy} of ${total} nodes still unhealthy (threshold ${config.storm_threshold_percent}%)`,
+    };
+  if (previous.active)
+    return {
+      ...counts,
+      active: false,
+      since: previous.since,
+      clearedAt: now,
+      resumeAt: now + config.storm_cooldown * 1000,
+      reason: `storm cleared: ${unhealthy} of ${total} nodes unhealthy; remediation resumes after ${config.storm_cooldown}s`,
+    };
+  return { ...previous, ...counts };
+}
+
+/** Whether the storm guard holds back new node remediation at `now`. */
+export function stormBlocks(state: StormState, now: number): boolean {
+  return state.active || (state.resumeAt !== undefined && now < state.resumeAt);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function timeOf(value: unknown): number | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
