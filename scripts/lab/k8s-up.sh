@@ -11,6 +11,7 @@
 #   K8S_ETCD_PORT, K8S_ETCD_PEER_PORT, K8S_KCM_PORT, K8S_SCHEDULER_PORT, K8S_KWOK_PORT
 #   K8S_NODE_MONITOR_GRACE_PERIOD=20s  silence after which kube-controller-manager marks a node Unknown
 #   K8S_NODE_LEASE_SECONDS=10          node Lease duration (kwok renews every quarter of it)
+#                                      (above 100 nodes the defaults are 60s and 40)
 #   K8S_NOT_READY_TOLERATION_SECONDS=30, K8S_UNREACHABLE_TOLERATION_SECONDS=30
 #                                      how long pods stay on a NotReady/unreachable node
 #   K8S_UP_TIMEOUT=120                 seconds to wait for each readiness step
@@ -28,14 +29,19 @@ PKI="$K8S_DIR/pki"
 KUBECONFIG_FILE="$K8S_DIR/kubeconfig"
 
 NODES="${K8S_NODES:-5}"
+[[ "$NODES" =~ ^[0-9]+$ ]] || die "K8S_NODES must be a number, got '$NODES'"
 API_PORT="${K8S_APISERVER_PORT:-6443}"
 ETCD_PORT="${K8S_ETCD_PORT:-$((API_PORT + 1))}"
 ETCD_PEER_PORT="${K8S_ETCD_PEER_PORT:-$((API_PORT + 2))}"
 KCM_PORT="${K8S_KCM_PORT:-$((API_PORT + 3))}"
 SCHED_PORT="${K8S_SCHEDULER_PORT:-$((API_PORT + 4))}"
 KWOK_PORT="${K8S_KWOK_PORT:-$((API_PORT + 5))}"
-GRACE="${K8S_NODE_MONITOR_GRACE_PERIOD:-20s}"
-LEASE_SECONDS="${K8S_NODE_LEASE_SECONDS:-10}"
+# Small labs (tests) get fast failure detection. A thousand nodes renewing a 10 s Lease make 400
+# writes a second, more than two cores keep up with under load, and KCM then marks healthy nodes
+# Unknown; big labs therefore get timings close to upstream's (Lease 40 s, grace 40-50 s).
+if [ "$NODES" -le 100 ]; then default_lease=10 default_grace=20s; else default_lease=40 default_grace=60s; fi
+GRACE="${K8S_NODE_MONITOR_GRACE_PERIOD:-$default_grace}"
+LEASE_SECONDS="${K8S_NODE_LEASE_SECONDS:-$default_lease}"
 NOT_READY_TOLERATION="${K8S_NOT_READY_TOLERATION_SECONDS:-30}"
 UNREACHABLE_TOLERATION="${K8S_UNREACHABLE_TOLERATION_SECONDS:-30}"
 TIMEOUT="${K8S_UP_TIMEOUT:-120}"
@@ -45,7 +51,6 @@ MANAGED_LABEL="sim.self-healing.dev/managed"
 SERVICE_CIDR="10.96.0.0/16"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
-[[ "$NODES" =~ ^[0-9]+$ ]] || die "K8S_NODES must be a number, got '$NODES'"
 need_cmd openssl "Install openssl (apt-get install openssl)."
 need_cmd curl "Install curl (apt-get install curl)."
 need_cmd ss "Install iproute2 (apt-get install iproute2)."
