@@ -58,9 +58,9 @@ run_go() {
     fi
   done
   if ! wait "$pid"; then
-    if grep -Eq 'not found|404|410|unrecognized import path|no matching versions|verifying module|missing go.sum entry' "$out"; then
+    if grep -Eq 'not found|404|410|unrecognized import path|no matching versions|verifying module|missing go.sum entry|lookup disabled|reading https?://|dial tcp|i/o timeout' "$out"; then
       log "$label: a module could not be fetched. The lines naming it:"
-      grep -E '@v|not found|404|410|missing go.sum' "$out" | sort -u | head -20 >&2
+      grep -E '@v|go: downloading|not found|404|410|missing go.sum|lookup disabled' "$out" | tail -20 >&2
       rm -f "$out"
       die "$label: the Go module proxy ($(go env GOPROXY)) did not serve a module listed above; try a neighbouring patch release in lab/k8s/versions.sh and rerun lab/k8s/gen-k8s-gomod.sh"
     fi
@@ -86,7 +86,7 @@ version_ldflags() {
 
 build_k8s() {
   chmod 755 "$1"
-  log "k8s $K8S_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (first time ~25 min on 2 cores; module download included)"
+  log "k8s $K8S_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (first time ~10 min on 2 cores, plus ~2 min of module download)"
   run_go "k8s download" "$TOOLS/k8s" list -deps -f '{{if .Module}}{{.Module.Path}}{{end}}' \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
@@ -99,14 +99,14 @@ build_k8s() {
 
 build_etcd() {
   chmod 755 "$1"
-  log "etcd $ETCD_VERSION: building (first time ~3 min)"
+  log "etcd $ETCD_VERSION: building (first time ~1 min)"
   # The main package is the module root, so without -o the binary would be called "v3".
   run_go "etcd" "$TOOLS/etcd" build -v "${GO_FLAGS[@]}" -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
 }
 
 build_kwok() {
   chmod 755 "$1"
-  log "kwok $KWOK_VERSION: building (first time ~6 min)"
+  log "kwok $KWOK_VERSION: building (first time ~2 min)"
   run_go "kwok" "$TOOLS/kwok" build -v "${GO_FLAGS[@]}" -ldflags "-s -w" -o "$1/kwok" sigs.k8s.io/kwok/cmd/kwok
 }
 
