@@ -25,7 +25,8 @@ interface ApiLikeError {
   body?: unknown;
 }
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status of an API error from `@kubernetes/client-node`, if it carries one. */
+export function statusOf(error: unknown): number | undefined {
   const code = (error as ApiLikeError | null)?.code;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
 }

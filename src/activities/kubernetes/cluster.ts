@@ -1,12 +1,23 @@
 /**
  * The one adapter that owns `@kubernetes/client-node`. The rest of the product talks to ClusterPort.
+ * Every API call goes through one {@link ApiLimiter}, and every failure is classified here, once.
  */
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { NodeHealth } from '../../workflows/types';
-import { classifyKubeError, isNotFound } from '../errors';
-import type { ClusterPort, CordonRequest } from '../ports';
+import type {
+  KubeConfig,
+  V1LabelSelector,
+  V1Node,
+  V1OwnerReference,
+  V1Pod,
+  V1PodDisruptionBudget,
+} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { defaultRecoveryConfig } from '../../config/recovery-config';
+import type { NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../workflows/types';
+import { classifyKubeError, isNotFound, statusOf } from '../errors';
+import type { ClusterPort, CordonRequest, EvictionResult, PdbStatus, PodOnNode } from '../ports';
 import { MANAGER } from '../ports';
+import type { ApiLimiter } from './limiter';
+import { createApiLimiter } from './limiter';
 
 /** Annotations the product writes on nodes it cordons, so it never undoes a human's cordon. */
 export const Annotations = {
@@ -15,101 +26,308 @@ export const Annotations = {
   workflowId: 'self-healing.temporal.io/workflow-id',
 } as const;
 
+/** Node labels that opt a node out of remediation, besides the product's own (config `opt_out_label`). */
+export const OptOutLabels = {
+  /** Medik8s Node Healthcheck: opted out when the value is `true`. */
+  medik8s: 'remediation.medik8s.io/exclude-from-remediation',
+  /** Cluster API MachineHealthCheck: opted out when present, whatever the value. */
+  clusterApi: 'cluster.x-k8s.io/skip-remediation',
+} as const;
+
+/** Label kubeadm and most distributions put on control-plane nodes. */
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+/** Annotation the kubelet puts on the API mirror of a static pod. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/** Re-reads after a 409 before giving up and letting the activity's retry policy take over. */
+const CONFLICT_ATTEMPTS = 4;
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Options for {@link createKubernetesCluster}. */
+export interface KubernetesClusterOptions {
+  /** The product's opt-out label, opted out when its value is `true`. @default config `opt_out_label` */
+  optOutLabel?: string;
+  /**
+   * Bounds every call; share one per worker with the node providers.
+   * @default a limiter at the config defaults `api_max_concurrency` and `api_qps`
+   */
+  limiter?: ApiLimiter;
+}
 
 function readyOf(node: V1Node): NodeHealth['ready'] {
   const status = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   return status === 'True' || status === 'False' ? status : 'Unknown';
 }
 
-export function createKubernetesCluster(kubeConfig: KubeConfig): ClusterPort {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+function pressureOf(node: V1Node): NonNullable<NodeHealth['pressure']> {
+  const pressure: NonNullable<NodeHealth['pressure']> = [];
+  for (const c of node.status?.conditions ?? [])
+    if ((c.type === 'MemoryPressure' || c.type === 'DiskPressure') && c.status === 'True')
+      pressure.push(c.type);
+  return pressure;
+}
 
-  const readNode = async (name: string): Promise<V1Node | undefined> => {
+/** True when the selector selects these labels, as the API server evaluates a LabelSelector. */
+export function selectorMatches(
+  selector: V1LabelSelector | undefined,
+  labels: Record<string, string>,
+): boolean {
+  // A missing selector selects nothing; an empty one selects everything (policy/v1 semantics).
+  if (!selector) return false;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
+    if (labels[key] !== value) return false;
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, key);
+    const value = labels[key];
+    switch (operator) {
+      case 'In':
+        if (!has || value === undefined || !values.includes(value)) return false;
+        break;
+      case 'NotIn':
+        if (has && value !== undefined && values.includes(value)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function qosClassOf(pod: V1Pod): PodOnNode['qosClass'] {
+  const declared = pod.status?.qosClass;
+  if (declared === 'BestEffort' || declared === 'Burstable' || declared === 'Guaranteed') return declared;
+  // The API server sets status.qosClass on create; this fallback covers objects written without it.
+  const containers = pod.spec?.containers ?? [];
+  const resources = containers.map((c) => c.resources ?? {});
+  const none = resources.every(
+    (r) => Object.keys(r.requests ?? {}).length === 0 && Object.keys(r.limits ?? {}).length === 0,
+  );
+  if (none) return 'BestEffort';
+  const guaranteed = resources.every((r) =>
+    (['cpu', 'memory'] as const).every(
+      (k) => r.limits?.[k] !== undefined && (r.requests?.[k] === undefined || r.requests[k] === r.limits[k]),
+    ),
+  );
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
+  return pod.metadata?.ownerReferences?.find((o) => o.controller === true);
+}
+
+const podName = (pod: PodRef) => `${pod.namespace}/${pod.name}`;
+
+/**
+ * Builds the ClusterPort over a kubeconfig.
+ * @param kubeConfig the identity the worker acts as; its RBAC is what 403s name.
+ */
+export function createKubernetesCluster(
+  kubeConfig: KubeConfig,
+  options: KubernetesClusterOptions = {},
+): ClusterPort {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const policy = kubeConfig.makeApiClient(PolicyV1Api);
+  const optOutLabel = options.optOutLabel ?? defaultRecoveryConfig.opt_out_label;
+  const limiter =
+    options.limiter ??
+    createApiLimiter({
+      maxConcurrency: defaultRecoveryConfig.api_max_concurrency,
+      qps: defaultRecoveryConfig.api_qps,
+    });
+
+  /** Runs one bounded API call; failures are classified as `what` (RBAC words: verb, resource, where). */
+  const api = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try {
-      return await core.readNode({ name });
+      return await limiter.run(call);
+    } catch (error) {
+      throw classifyKubeError(error, what);
+    }
+  };
+
+  /** Like {@link api}, but a 404 is an answer (undefined), not a failure. */
+  const apiOrGone = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await limiter.run(call);
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw classifyKubeError(error, `get nodes ${name}`);
+      throw classifyKubeError(error, what);
     }
+  };
+
+  const readNode = (name: string) => apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
+
+  /**
+   * Reads the node, lets `decide` compute a patch from what it saw, and sends it guarded by the
+   * resourceVersion read; on a 409 it re-reads and decides again, because the node's state (a
+   * human's cordon, say) may have changed the answer.
+   */
+  const patchNodeSafely = async <R>(
+    name: string,
+    decide: (node: V1Node | undefined) => { result: R; patch?: { metadata?: object; spec?: object } },
+  ): Promise<R> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const node = await readNode(name);
+      const { result, patch } = decide(node);
+      if (!patch || !node) return result;
+      try {
+        await limiter.run(() =>
+          core.patchNode(
+            {
+              name,
+              body: {
+                ...patch,
+                metadata: { ...patch.metadata, resourceVersion: node.metadata?.resourceVersion },
+              },
+            },
+            mergePatch,
+          ),
+        );
+        return result;
+      } catch (error) {
+        if (statusOf(error) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+        throw classifyKubeError(error, `patch nodes ${name}`);
+      }
+    }
+  };
+
+  /** The PodDisruptionBudgets in the pod's namespace whose selector selects it. */
+  const budgetsSelecting = async (pod: PodRef): Promise<V1PodDisruptionBudget[]> => {
+    const live = await apiOrGone(`get pods ${podName(pod)}`, () =>
+      core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }),
+    );
+    if (!live) return [];
+    const labels = live.metadata?.labels ?? {};
+    const list = await api(`list poddisruptionbudgets in ${pod.namespace}`, () =>
+      policy.listNamespacedPodDisruptionBudget({ namespace: pod.namespace }),
+    );
+    return list.items.filter((pdb) => selectorMatches(pdb.spec?.selector, labels));
+  };
+
+  /** Resolves a pod's controller to the workload whose readiness proves the pod was replaced. */
+  const workloadResolver = () => {
+    const deploymentOf = new Map<string, Promise<WorkloadRef>>();
+    return (namespace: string, owner: V1OwnerReference | undefined): Promise<WorkloadRef | undefined> => {
+      if (!owner) return Promise.resolve(undefined);
+      if (owner.kind === 'StatefulSet')
+        return Promise.resolve({ kind: 'StatefulSet', namespace, name: owner.name });
+      if (owner.kind !== 'ReplicaSet') return Promise.resolve(undefined);
+      const key = `${namespace}/${owner.name}`;
+      let resolved = deploymentOf.get(key);
+      if (!resolved) {
+        resolved = apiOrGone(`get replicasets ${key}`, () =>
+          apps.readNamespacedReplicaSet({ name: owner.name, namespace }),
+        ).then((rs): WorkloadRef => {
+          const deployment = rs?.metadata?.ownerReferences?.find(
+            (o) => o.controller === true && o.kind === 'Deployment',
+          );
+          return deployment
+            ? { kind: 'Deployment', namespace, name: deployment.name }
+            : { kind: 'ReplicaSet', namespace, name: owner.name };
+        });
+        deploymentOf.set(key, resolved);
+      }
+      return resolved;
+    };
+  };
+
+  const toPodOnNode = async (
+    pod: V1Pod,
+    resolve: ReturnType<typeof workloadResolver>,
+  ): Promise<PodOnNode> => {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const owner = controllerOf(pod);
+    const workload = await resolve(namespace, owner);
+    const deletionTimestamp = pod.metadata?.deletionTimestamp;
+    return {
+      namespace,
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+      phase: pod.status?.phase ?? 'Unknown',
+      ...(owner ? { controller: { kind: owner.kind, name: owner.name } } : {}),
+      ...(workload ? { workload } : {}),
+      mirror: pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined,
+      usesEmptyDir: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
+      qosClass: qosClassOf(pod),
+      priority: pod.spec?.priority ?? 0,
+      terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+      ...(deletionTimestamp ? { deletionTimestamp: new Date(deletionTimestamp).toISOString() } : {}),
+    };
   };
 
   return {
     async readNodeHealth(name) {
       const node = await readNode(name);
       if (!node) return { node: name, ready: 'gone', unschedulable: false };
+      const labels = node.metadata?.labels ?? {};
       const cordonedBy = node.metadata?.annotations?.[Annotations.cordonedBy];
       return {
         node: name,
         ready: readyOf(node),
         unschedulable: node.spec?.unschedulable === true,
         ...(cordonedBy ? { cordonedBy } : {}),
+        pressure: pressureOf(node),
+        optedOut:
+          labels[OptOutLabels.medik8s] === 'true' ||
+          Object.hasOwn(labels, OptOutLabels.clusterApi) ||
+          labels[optOutLabel] === 'true',
+        controlPlane: Object.hasOwn(labels, CONTROL_PLANE_LABEL),
       };
     },
 
-    async cordon({ node: name, reason, workflowId }: CordonRequest) {
-      const node = await readNode(name);
-      if (!node)
-        throw classifyKubeError({ code: 404, body: `node ${name} not found` }, `patch nodes ${name}`);
-      const ours = node.metadata?.annotations?.[Annotations.cordonedBy] === MANAGER;
-      if (node.spec?.unschedulable && !ours) return false;
-      if (node.spec?.unschedulable && ours) return true;
-      try {
-        await core.patchNode(
-          {
-            name,
-            body: {
-              metadata: {
-                resourceVersion: node.metadata?.resourceVersion,
-                annotations: {
-                  [Annotations.cordonedBy]: MANAGER,
-                  [Annotations.cordonReason]: reason,
-                  [Annotations.workflowId]: workflowId,
-                },
+    cordon({ node: name, reason, workflowId }: CordonRequest) {
+      return patchNodeSafely(name, (node) => {
+        if (!node)
+          throw classifyKubeError({ code: 404, body: `node ${name} not found` }, `patch nodes ${name}`);
+        const ours = node.metadata?.annotations?.[Annotations.cordonedBy] === MANAGER;
+        if (node.spec?.unschedulable) return { result: ours };
+        return {
+          result: true,
+          patch: {
+            metadata: {
+              annotations: {
+                [Annotations.cordonedBy]: MANAGER,
+                [Annotations.cordonReason]: reason,
+                [Annotations.workflowId]: workflowId,
               },
-              spec: { unschedulable: true },
             },
+            spec: { unschedulable: true },
           },
-          mergePatch,
-        );
-      } catch (error) {
-        throw classifyKubeError(error, `patch nodes ${name}`);
-      }
-      return true;
+        };
+      });
     },
 
-    async uncordon(name) {
-      const node = await readNode(name);
-      if (!node) return false;
-      if (node.metadata?.annotations?.[Annotations.cordonedBy] !== MANAGER) return false;
-      try {
-        await core.patchNode(
-          {
-            name,
-            body: {
-              metadata: {
-                resourceVersion: node.metadata?.resourceVersion,
-                annotations: {
-                  [Annotations.cordonedBy]: null,
-                  [Annotations.cordonReason]: null,
-                  [Annotations.workflowId]: null,
-                },
+    uncordon(name) {
+      return patchNodeSafely(name, (node) => {
+        if (!node || node.metadata?.annotations?.[Annotations.cordonedBy] !== MANAGER)
+          return { result: false };
+        return {
+          result: true,
+          patch: {
+            metadata: {
+              annotations: {
+                [Annotations.cordonedBy]: null,
+                [Annotations.cordonReason]: null,
+                [Annotations.workflowId]: null,
               },
-              spec: { unschedulable: null },
             },
+            spec: { unschedulable: null },
           },
-          mergePatch,
-        );
-      } catch (error) {
-        throw classifyKubeError(error, `patch nodes ${name}`);
-      }
-      return true;
+        };
+      });
     },
 
     async recordNodeEvent(name, { reason, message, type }) {
       const now = new Date();
-      try {
-        await core.createNamespacedEvent({
+      await api('create events in default', () =>
+        core.createNamespacedEvent({
           namespace: 'default',
           body: {
             metadata: { generateName: `${name}.`, namespace: 'default' },
@@ -124,10 +342,83 @@ export function createKubernetesCluster(kubeConfig: KubeConfig): ClusterPort {
             lastTimestamp: now,
             count: 1,
           },
-        });
+        }),
+      );
+    },
+
+    async listPodsOnNode(node) {
+      const list = await api(`list pods (all namespaces) on node ${node}`, () =>
+        core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }),
+      );
+      const resolve = workloadResolver();
+      return Promise.all(list.items.map((pod) => toPodOnNode(pod, resolve)));
+    },
+
+    async evictPod(pod, gracePeriodSeconds): Promise<EvictionResult> {
+      const what = `create pods/eviction ${podName(pod)}`;
+      try {
+        await limiter.run(() =>
+          core.createNamespacedPodEviction({
+            name: pod.name,
+            namespace: pod.namespace,
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: pod.name, namespace: pod.namespace },
+              ...(gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds } } : {}),
+            },
+          }),
+        );
+        return { outcome: 'evicted' };
       } catch (error) {
-        throw classifyKubeError(error, `create events in default`);
+        if (isNotFound(error)) return { outcome: 'gone' };
+        if (statusOf(error) !== 429) throw classifyKubeError(error, what);
+        const message = classifyKubeError(error, what).message;
+        const pdbs = (await budgetsSelecting(pod)).map((p) => `${pod.namespace}/${p.metadata?.name ?? ''}`);
+        return { outcome: 'blocked', pdbs, message };
       }
+    },
+
+    async deletePod(pod, gracePeriodSeconds) {
+      const deleted = await apiOrGone(`delete pods ${podName(pod)}`, () =>
+        core.deleteNamespacedPod({
+          name: pod.name,
+          namespace: pod.namespace,
+          ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+        }),
+      );
+      return deleted ? 'deleted' : 'gone';
+    },
+
+    async disruptionBudgetsFor(pod): Promise<PdbStatus[]> {
+      return (await budgetsSelecting(pod)).map((p) => ({
+        name: `${pod.namespace}/${p.metadata?.name ?? ''}`,
+        disruptionsAllowed: p.status?.disruptionsAllowed ?? 0,
+      }));
+    },
+
+    readWorkloads(workloads) {
+      return Promise.all(
+        workloads.map(async (ref): Promise<WorkloadReadiness> => {
+          const { kind, namespace, name } = ref;
+          const what = `get ${kind.toLowerCase()}s ${namespace}/${name}`;
+          const read: () => Promise<{
+            spec?: { replicas?: number };
+            status?: { readyReplicas?: number };
+          }> = {
+            Deployment: () => apps.readNamespacedDeployment({ name, namespace }),
+            StatefulSet: () => apps.readNamespacedStatefulSet({ name, namespace }),
+            ReplicaSet: () => apps.readNamespacedReplicaSet({ name, namespace }),
+          }[kind];
+          const workload = await apiOrGone(what, read);
+          if (!workload) return { ...ref, desired: 0, ready: 0, gone: true };
+          return {
+            ...ref,
+            desired: workload.spec?.replicas ?? 1,
+            ready: workload.status?.readyReplicas ?? 0,
+          };
+        }),
+      );
     },
   };
 }
