@@ -1,42 +1,94 @@
 #!/usr/bin/env bash
-# The demo on the embedded lab: a worker recovers a simulated node, visible in the Temporal UI.
-# `scripts/demo.sh stop` stops the demo's worker (`make lab-down` stops the lab).
+# The demo on the embedded lab: a simulated node running part of a Deployment (behind a PDB) fails;
+# the detector confirms it, the worker cordons, drains, replaces it and verifies the workload —
+# all visible in the Temporal UI. `scripts/demo.sh stop` stops the demo's processes.
 source "$(dirname "$0")/lab/common.sh"
 cd "$REPO_ROOT"
-worker_pid="$STATE_DIR/worker.pid"
+pids=("$STATE_DIR/worker.pid" "$STATE_DIR/detector.pid")
 
-if [ "${1:-}" = "stop" ]; then stop_pidfile "$worker_pid" 30; log "demo worker stopped"; exit 0; fi
+if [ "${1:-}" = "stop" ]; then
+  for p in "${pids[@]}"; do stop_pidfile "$p" 30; done
+  log "demo worker and detector stopped (make lab-down stops the lab)"
+  exit 0
+fi
 
 [ -f "$STATE_DIR/env" ] || die "the lab is not up: run 'make lab-up' first (make demo does it for you)"
 # shellcheck disable=SC1091
 source "$STATE_DIR/env"
-ui="http://127.0.0.1:$TEMPORAL_UI_PORT"
+kubectl() { "$(scripts/lab/build-k8s.sh)/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
 cli() { node dist/starter/main.js "$@"; }
+ui="http://127.0.0.1:$TEMPORAL_UI_PORT"
 
-if ! pid_alive "$worker_pid"; then
-  setsid node dist/worker/main.js </dev/null >"$STATE_DIR/worker.log" 2>&1 &
-  echo $! >"$worker_pid"
-  log "worker started (log: $STATE_DIR/worker.log)"
-fi
+log "configuring fast demo timings (ConfigMap self-healing/self-healing-config)"
+kubectl create namespace self-healing --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: self-healing-config, namespace: self-healing }
+data:
+  health_check_interval: "10"
+  node_failure_threshold: "3"
+  node_recovery_window: "20"
+  drain_timeout: "120"
+  recovery_timeout: "180"
+  node_provider: "sim"
+YAML
 
-node="${DEMO_NODE:-sim-node-3}"
-log "simulated nodes:"
-"$(scripts/lab/build-k8s.sh)/kubectl" --kubeconfig "$KUBECONFIG" get nodes >&2
-log "starting the recovery of $node: cordon, wait 30 s for it to be Ready, verify, uncordon"
-cli recover-node "$node" --window 30s
+log "deploying demo/web: 3 replicas behind a PodDisruptionBudget (minAvailable 2)"
+kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: demo }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers: [{ name: web, image: nginx:demo, resources: { requests: { cpu: 100m, memory: 64Mi } } }]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: { name: web, namespace: demo }
+spec: { minAvailable: 2, selector: { matchLabels: { app: web } } }
+YAML
+kubectl -n demo rollout status deployment/web --timeout=120s >&2
+
+start_bg() { # start_bg <name> <command...>
+  local pidfile="$STATE_DIR/$1.pid"; shift
+  pid_alive "$pidfile" && return 0
+  setsid "$@" </dev/null >"${pidfile%.pid}.log" 2>&1 &
+  echo $! >"$pidfile"
+}
+start_bg worker node dist/worker/main.js
+start_bg detector node dist/starter/detector-main.js
+log "worker and detector running (logs: $STATE_DIR/worker.log, $STATE_DIR/detector.log)"
+sleep 2
+
+node="$(kubectl -n demo get pods -l app=web -o jsonpath='{.items[0].spec.nodeName}')"
+now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+log "failing $node: Ready=False (its kubelet 'stops'); the detector confirms after 30 s"
+kubectl patch node "$node" --subresource=status --type=strategic -p \
+  "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":\"KubeletDown\",\"message\":\"demo: kubelet stopped\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
 
 cat >&2 <<MSG
 
   Temporal UI:  $ui/namespaces/default/workflows?query=SelfHealingKind%3D%22node%22
-  Look at:      the workflow node-recovery/$node, its SelfHealingPhase search attribute, and the
-                'status' query on the Queries tab; 'kubectl describe node $node' shows the Events.
+  Look at:      workflow node-recovery/$node (its SelfHealingPhase search attribute changes as it
+                goes), the 'status' query on its Queries tab, and disruption-budget/nodes.
+  In a shell:   kubectl --kubeconfig $KUBECONFIG describe node $node   (the recovery's Events)
 
 MSG
-log "waiting for the recovery to finish (~30 s)..."
-for _ in $(seq 1 90); do
-  phase="$(cli status "$node" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).phase))' 2>/dev/null || true)"
-  if [ "$phase" = "Recovered" ] || [ "$phase" = "Escalated" ]; then break; fi
-  sleep 1
+log "waiting for the recovery of $node (about 1-2 minutes)..."
+phase=""
+for _ in $(seq 1 120); do
+  phase="$(cli status "$node" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).phase)}catch{}})' || true)"
+  case "$phase" in Recovered|Escalated|Stopped|Skipped) break ;; esac
+  [ -n "$phase" ] && printf '[lab] %s: %s\n' "$node" "$phase" >&2
+  sleep 3
 done
 cli status "$node"
-log "done. Stop with: make demo-down && make lab-down"
+kubectl get nodes >&2
+kubectl -n demo get pods -o wide >&2
+log "done ($phase). Open $ui to look around. Stop with: make demo-down && make lab-down"

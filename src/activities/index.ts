@@ -2,13 +2,23 @@
  * Every side effect of a recovery, as Temporal activities built over injected ports.
  * Activities are idempotent: Temporal may run any of them more than once.
  */
-import { activityInfo, log } from '@temporalio/activity';
-import type { Alert, NodeHealth } from '../workflows/types';
-import type { ClusterPort, NotifierPort } from './ports';
+import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { NodeProviderName } from '../config/recovery-config';
+import type { PermitRequest } from '../workflows/messages';
+import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
+import type { BudgetPort } from './budget';
+import { drainNode, pressureEvictionOrder } from './drain';
+import type { ClusterPort, NodeProvider, NotifierPort, ReplaceOutcome } from './ports';
 
 export interface ActivityDeps {
   cluster: ClusterPort;
   notifier: NotifierPort;
+  /** The node provider for a name from the config (`sim`, `cluster-api`, `delete-node`, `none`). */
+  nodeProvider: (name: NodeProviderName) => NodeProvider;
+  budget: BudgetPort;
 }
 
 export interface NodeActionInput {
@@ -17,8 +27,33 @@ export interface NodeActionInput {
   dryRun: boolean;
 }
 
+export interface DrainInput extends NodeActionInput {
+  timeout: Duration;
+  deleteEmptyDirData: boolean;
+  /** Delete pods without a controller (only after a human approved it). */
+  deleteUnmanaged: boolean;
+}
+
+/** What the workflow learns from a drain. */
+export interface DrainSummary {
+  outcome: 'drained' | 'timed-out' | 'dry-run';
+  /** Human-readable decisions ("evicted default/web-1", "PDB default/web blocks default/web-2"). */
+  lines: string[];
+  blockingPdbs: string[];
+  /** Workloads whose pods were evicted: verification waits for them to be Ready elsewhere. */
+  workloads: WorkloadRef[];
+  /** Pods without a controller that were left on the node. */
+  unmanaged: PodRef[];
+}
+
+/** How long past a pod's grace period a drain of a down node waits for the pod to disappear. */
+const SKIP_WAIT_FOR_DELETE_MS = 5_000;
+
+/** Thrown (retryable) by verification while the cluster is not there yet; the retry policy polls. */
+export const NOT_READY_YET = 'NotReadyYet';
+
 /** Builds the activity functions a worker registers. */
-export function createActivities({ cluster, notifier }: ActivityDeps) {
+export function createActivities({ cluster, notifier, nodeProvider, budget }: ActivityDeps) {
   const workflowId = (): string => activityInfo().workflowExecution?.workflowId ?? 'unknown';
 
   return {
@@ -54,8 +89,132 @@ export function createActivities({ cluster, notifier }: ActivityDeps) {
       return `uncordoned ${node}`;
     },
 
+    /** Drains with kubectl drain semantics; heartbeats its progress; never runs past its timeout. */
+    async drainNode(input: DrainInput): Promise<DrainSummary> {
+      // A node without a kubelet never confirms deletions: like kubectl drain
+      // --skip-wait-for-delete-timeout, stop waiting for pods past their grace period there.
+      const nodeDown = (await cluster.readNodeHealth(input.node)).ready !== 'True';
+      const report = await drainNode(
+        cluster,
+        {
+          node: input.node,
+          deleteEmptyDirData: input.deleteEmptyDirData,
+          unmanagedPods: input.deleteUnmanaged ? 'delete' : 'skip',
+          timeoutMs: msToNumber(input.timeout),
+          dryRun: input.dryRun,
+          ...(nodeDown ? { skipWaitForDeleteTimeoutMs: SKIP_WAIT_FOR_DELETE_MS } : {}),
+        },
+        {
+          onProgress: (progress) => heartbeat(progress),
+          sleep: (ms) => sleep(ms),
+          now: () => Date.now(),
+          isCancelled: () => cancellationSignal().aborted,
+        },
+      );
+      if (!input.dryRun) {
+        await cluster.recordNodeEvent(input.node, {
+          type: report.outcome === 'drained' ? 'Normal' : 'Warning',
+          reason: report.outcome === 'drained' ? 'SelfHealingDrained' : 'SelfHealingDrainTimedOut',
+          message: `workflow ${workflowId()}: ${report.lines.slice(-3).join('; ')}`.slice(0, 1000),
+        });
+      }
+      return {
+        outcome: report.outcome,
+        lines: report.lines,
+        blockingPdbs: report.blockingPdbs,
+        workloads: report.workloads,
+        unmanaged: report.skipped.filter((s) => s.why === 'unmanaged').map((s) => s.pod),
+      };
+    },
+
+    /**
+     * Evicts the next pod in memory-pressure order (BestEffort, then Burstable, lowest priority first).
+     * @returns what was done, or undefined when no evictable pod is left.
+     */
+    async relievePressure({ node, dryRun }: { node: string; dryRun: boolean }): Promise<string | undefined> {
+      for (const pod of pressureEvictionOrder(await cluster.listPodsOnNode(node))) {
+        if (pod.deletionTimestamp) continue;
+        const name = `${pod.namespace}/${pod.name}`;
+        if (dryRun)
+          return `would evict ${name} (${pod.qosClass}, priority ${pod.priority}) to relieve memory pressure`;
+        const result = await cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
+        if (result.outcome === 'evicted') {
+          await cluster.recordNodeEvent(node, {
+            type: 'Warning',
+            reason: 'SelfHealingPressureEviction',
+            message: `workflow ${workflowId()} evicted ${name} (${pod.qosClass}) to relieve memory pressure`,
+          });
+          return `evicted ${name} (${pod.qosClass}, priority ${pod.priority}) to relieve memory pressure`;
+        }
+      }
+      return undefined;
+    },
+
+    async replaceNode({
+      node,
+      provider,
+      dryRun,
+    }: {
+      node: string;
+      provider: NodeProviderName;
+      dryRun: boolean;
+    }): Promise<ReplaceOutcome> {
+      if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
+      const outcome = await nodeProvider(provider).replace(node, workflowId());
+      await cluster
+        .recordNodeEvent(node, {
+          type: 'Warning',
+          reason: 'SelfHealingReplace',
+          message: `workflow ${workflowId()}: ${outcome.detail}`,
+        })
+        .catch(() => undefined); // the node may be gone already: the Event is best effort
+      return outcome;
+    },
+
+    /**
+     * Succeeds when the node (if given) is Ready and schedulable and every workload has its desired
+     * ready replicas; otherwise fails retryably with what is still missing.
+     */
+    async verifyNodeRecovery({
+      node,
+      workloads,
+    }: {
+      node?: string;
+      workloads: WorkloadRef[];
+    }): Promise<string> {
+      const missing: string[] = [];
+      const done: string[] = [];
+      if (node) {
+        const health = await cluster.readNodeHealth(node);
+        if (health.ready !== 'True' || health.unschedulable)
+          missing.push(`${node} Ready=${health.ready}${health.unschedulable ? ', unschedulable' : ''}`);
+        else done.push(`${node} Ready`);
+      }
+      for (const w of await cluster.readWorkloads(workloads)) {
+        const name = `${w.kind} ${w.namespace}/${w.name}`;
+        if (w.gone) done.push(`${name} gone`);
+        else if (w.ready < w.desired) missing.push(`${name} ${w.ready}/${w.desired} ready`);
+        else done.push(`${name} ${w.ready}/${w.desired} ready`);
+      }
+      if (missing.length > 0) {
+        throw ApplicationFailure.create({
+          type: NOT_READY_YET,
+          message: `not ready yet: ${missing.join(', ')}`,
+        });
+      }
+      return `verified: ${done.join(', ') || 'nothing to wait for'}`;
+    },
+
     async notify(alert: Alert): Promise<void> {
       await notifier.notify(alert);
+    },
+
+    async requestPermit({ scope, ...request }: PermitRequest & { scope: string }): Promise<void> {
+      await budget.requestPermit(scope, request);
+    },
+
+    async closedWorkflows(workflowIds: string[]): Promise<string[]> {
+      return budget.closedWorkflows(workflowIds);
     },
   };
 }

@@ -3,7 +3,7 @@
  * Adapters implement them (src/activities/kubernetes for the cluster); tests may hand in typed fakes
  * where the point is a workflow's logic.
  */
-import type { Alert, NodeHealth } from '../workflows/types';
+import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness } from '../workflows/types';
 
 /** Who the product says it is when it marks objects, e.g. in the cordon annotation. */
 export const MANAGER = 'temporal-self-healing';
@@ -13,6 +13,38 @@ export interface CordonRequest {
   /** Why, recorded on the node so `kubectl describe node` tells the story. */
   reason: string;
   workflowId: string;
+}
+
+/** A pod on a node, with what drain decisions need and nothing else. */
+export interface PodOnNode extends PodRef {
+  uid: string;
+  phase: string;
+  /** The controller owning the pod, when it has one (ReplicaSet, StatefulSet, DaemonSet, Job, ...). */
+  controller?: { kind: string; name: string };
+  /** The workload whose readiness proves the pod was replaced (Deployment for a ReplicaSet pod). */
+  workload?: WorkloadRef;
+  /** Static pod mirrored by the kubelet (kubernetes.io/config.mirror annotation). */
+  mirror: boolean;
+  usesEmptyDir: boolean;
+  qosClass: 'BestEffort' | 'Burstable' | 'Guaranteed';
+  priority: number;
+  terminationGracePeriodSeconds: number;
+  /** ISO-8601, when the pod is already being deleted. */
+  deletionTimestamp?: string;
+}
+
+export type EvictionResult =
+  | { outcome: 'evicted' }
+  | { outcome: 'gone' }
+  /** 429 from a PodDisruptionBudget: retry later. `pdbs` names the budgets that select the pod. */
+  | { outcome: 'blocked'; pdbs: string[]; message: string };
+
+/** A PodDisruptionBudget as a drain decision needs it. */
+export interface PdbStatus {
+  /** `namespace/name`. */
+  name: string;
+  /** status.disruptionsAllowed: evictions the budget admits right now. */
+  disruptionsAllowed: number;
 }
 
 export interface ClusterPort {
@@ -33,6 +65,34 @@ export interface ClusterPort {
     node: string,
     event: { reason: string; message: string; type: 'Normal' | 'Warning' },
   ): Promise<void>;
+  /** Pods bound to the node (all namespaces), through a field selector on spec.nodeName. */
+  listPodsOnNode(node: string): Promise<PodOnNode[]>;
+  /** Evicts a pod through the Eviction API (honours PodDisruptionBudgets), with the pod's own grace period. */
+  evictPod(pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionResult>;
+  /** Deletes a pod outright (only for approved unmanaged pods, or pods on a node that is gone). */
+  deletePod(pod: PodRef, gracePeriodSeconds?: number): Promise<'deleted' | 'gone'>;
+  /**
+   * The PodDisruptionBudgets that select the pod, with how many disruptions each allows now.
+   * Dry-run drains read them to say which PDB would block which pod, without evicting.
+   */
+  disruptionBudgetsFor(pod: PodRef): Promise<PdbStatus[]>;
+  /** Desired and ready replicas of each workload. */
+  readWorkloads(workloads: WorkloadRef[]): Promise<WorkloadReadiness[]>;
+}
+
+export type ReplaceOutcome =
+  /** A replacement node exists (or will, from its MachineSet); `replacement` names it when known. */
+  | { outcome: 'replaced'; replacement?: string; detail: string }
+  /** The failed node was deleted; a cloud autoscaler or Karpenter provides capacity. */
+  | { outcome: 'deleted'; detail: string }
+  /** The provider cannot replace nodes: humans must. */
+  | { outcome: 'handed-off'; detail: string };
+
+/** Replaces a failed node: `sim` (kwok), `cluster-api` (delete the Machine), `delete-node`, `none`. */
+export interface NodeProvider {
+  readonly name: string;
+  /** Idempotent: a second call after success reports the same outcome. */
+  replace(node: string, workflowId: string): Promise<ReplaceOutcome>;
 }
 
 export interface NotifierPort {

@@ -5,13 +5,19 @@
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { statusQuery } from '../workflows/messages';
+import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
+import { defaultRecoveryConfig, NodeProviders } from '../config/recovery-config';
+import { approveUpdate, statusQuery } from '../workflows/messages';
 import { NodeFailureReasons } from '../workflows/types';
 import type { NodeFailureReason } from '../workflows/types';
-import { nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
+import { nodeRecoveryPolicy, nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
 
 export const usage = `usage: self-healing <command> [options]
-  recover-node <node> [--reason NotReady|Unknown|MemoryPressure|DiskPressure] [--window 5m] [--dry-run]
+  recover-node <node> [--reason NotReady|Unknown|MemoryPressure|DiskPressure] [--window 2m]
+               [--provider sim|cluster-api|delete-node|none] [--require-approval] [--dry-run]
+                                    start (or join) the node's recovery by hand
+  approve <node> --by <name> [--reject] [--comment <text>]
+                                    answer the approval the node's recovery waits for
   status <node>                     print the recovery's status (phase, step, evidence, actions)
   list [--query <visibility query>] list recoveries (default: running ones)`;
 
@@ -25,21 +31,28 @@ export interface CliDeps {
   taskQueue: string;
   out: (line: string) => void;
   now?: () => Date;
+  /** Defaults for recoveries started by hand. @default defaultRecoveryConfig */
+  config?: RecoveryConfig;
 }
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/;
 
 export async function runCli(
   argv: string[],
-  { client, taskQueue, out, now = () => new Date() }: CliDeps,
+  { client, taskQueue, out, now = () => new Date(), config = defaultRecoveryConfig }: CliDeps,
 ): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       reason: { type: 'string', default: 'NotReady' },
-      window: { type: 'string', default: '5m' },
+      window: { type: 'string' },
+      provider: { type: 'string' },
+      'require-approval': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      by: { type: 'string' },
+      reject: { type: 'boolean', default: false },
+      comment: { type: 'string' },
       query: { type: 'string' },
     },
   });
@@ -53,17 +66,49 @@ export async function runCli(
           `--reason must be one of ${NodeFailureReasons.join(', ')} (got "${values.reason}")`,
         );
       }
-      if (!DURATION.test(values.window)) {
+      if (values.window !== undefined && !DURATION.test(values.window)) {
         throw new UsageError(`--window must be a duration like 90s or 5m (got "${values.window}")`);
       }
+      const provider = (values.provider ?? config.node_provider) as NodeProviderName;
+      if (!NodeProviders.includes(provider)) {
+        throw new UsageError(
+          `--provider must be one of ${NodeProviders.join(', ')} (got "${values.provider}")`,
+        );
+      }
+      const policy = nodeRecoveryPolicy(config, 1);
       const handle = await startNodeRecovery(client, taskQueue, {
         node: target,
         reason,
         detectedAt: now().toISOString(),
-        recoveryWindow: values.window as Duration,
-        dryRun: values['dry-run'],
+        policy: {
+          ...policy,
+          provider,
+          nodeRecoveryWindow: (values.window as Duration | undefined) ?? policy.nodeRecoveryWindow,
+          replacementRequiresApproval: values['require-approval'] || policy.replacementRequiresApproval,
+          dryRun: values['dry-run'] || policy.dryRun,
+        },
       });
       out(`recovery of ${target}: workflow ${handle.workflowId} run ${handle.signaledRunId}`);
+      return;
+    }
+    case 'approve': {
+      if (!target) throw new UsageError(`approve needs a node name\n${usage}`);
+      if (!values.by?.trim())
+        throw new UsageError(`approve needs --by <name> (got ${JSON.stringify(values.by ?? '')})`);
+      const status = await client.workflow
+        .getHandle(nodeRecoveryWorkflowId(target))
+        .executeUpdate(approveUpdate, {
+          args: [
+            {
+              approved: !values.reject,
+              by: values.by,
+              ...(values.comment ? { reason: values.comment } : {}),
+            },
+          ],
+        });
+      out(
+        `${values.reject ? 'rejected' : 'approved'}; the recovery of ${target} is ${status.phase}: ${status.step}`,
+      );
       return;
     }
     case 'status': {

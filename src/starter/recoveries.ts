@@ -5,14 +5,14 @@
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { evidenceSignal } from '../workflows/messages';
+import { nodeRecoveryWorkflowId } from '../workflows/ids';
 import { nodeRecoveryWorkflow } from '../workflows/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
-import type { Evidence, NodeRecoveryInput } from '../workflows/types';
+import type { RecoveryConfig } from '../config/recovery-config';
+import { maxDisruptedNodes } from '../config/recovery-config';
+import type { Evidence, NodeRecoveryInput, NodeRecoveryPolicy } from '../workflows/types';
 
-/** The workflow ID of a node's recovery. */
-export function nodeRecoveryWorkflowId(node: string): string {
-  return `node-recovery/${node}`;
-}
+export { nodeRecoveryWorkflowId };
 
 /**
  * Starts the node's recovery, or signals the evidence to the one already running (signal-with-start).
@@ -38,4 +38,23 @@ export async function startNodeRecovery(
       { key: severityKey, value: 'warning' },
     ],
   });
+}
+
+/**
+ * The policy a node recovery follows, from the config in force when it starts.
+ * @param totalNodes the cluster's node count, to resolve a percentage budget.
+ */
+export function nodeRecoveryPolicy(config: RecoveryConfig, totalNodes: number): NodeRecoveryPolicy {
+  return {
+    dryRun: config.dry_run,
+    drainTimeout: `${config.drain_timeout}s`,
+    deleteEmptyDirData: config.drain_delete_emptydir_data,
+    unmanagedPods: config.drain_unmanaged_pods,
+    nodeRecoveryWindow: `${config.node_recovery_window}s`,
+    provider: config.node_provider,
+    replacementRequiresApproval: config.replacement_requires_approval,
+    approvalTimeout: `${config.approval_timeout}s`,
+    recoveryTimeout: `${config.recovery_timeout}s`,
+    maxDisruptedNodes: maxDisruptedNodes(config, totalNodes),
+  };
 }

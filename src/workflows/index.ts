@@ -1,2 +1,3 @@
 /** The workflows a worker registers (its `workflowsPath`). */
 export { nodeRecoveryWorkflow } from './node-recovery';
+export { disruptionBudgetWorkflow } from './disruption-budget';

@@ -1,4 +1,12 @@
-import type { Evidence, NodeRecoveryInput, RecoveryPhase, RecoveryStatus, Severity } from './types';
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  Evidence,
+  NodeRecoveryInput,
+  RecoveryPhase,
+  RecoveryStatus,
+  Severity,
+} from './types';
 
 /** Evidence kept per recovery; older observations are dropped so history and queries stay small. */
 const MAX_EVIDENCE = 20;
@@ -11,6 +19,12 @@ export class NodeRecoveryState {
   phase: RecoveryPhase = 'Detected';
   step = 'confirmed by the detector';
   severity: Severity = 'warning';
+  blockingPdbs: string[] = [];
+  pendingApproval: ApprovalRequest | undefined;
+  decision: ApprovalDecision | undefined;
+  permitGranted = false;
+  /** Bumped on every evidence signal, so waits can wake on "something new was observed". */
+  observations = 0;
   readonly evidence: Evidence[] = [];
   readonly actions: string[] = [];
   readonly timings: RecoveryStatus['timings'] = {};
@@ -27,6 +41,7 @@ export class NodeRecoveryState {
   }
 
   addEvidence(evidence: Evidence): void {
+    this.observations++;
     this.evidence.push(evidence);
     if (this.evidence.length > MAX_EVIDENCE) this.evidence.splice(0, this.evidence.length - MAX_EVIDENCE);
   }
@@ -36,6 +51,15 @@ export class NodeRecoveryState {
     return this.evidence.at(-1)?.reason === 'Ready';
   }
 
+  /** Throws (rejecting the update before it enters history) unless an approval is pending. */
+  validateDecision(decision: ApprovalDecision): void {
+    if (!this.pendingApproval) throw new Error(`nothing to approve: the recovery is ${this.phase}`);
+    if (typeof decision?.approved !== 'boolean') throw new Error('approved must be true or false');
+    if (typeof decision.by !== 'string' || decision.by.trim() === '') {
+      throw new Error(`by must name who decides (got ${JSON.stringify(decision.by)})`);
+    }
+  }
+
   status(): RecoveryStatus {
     return {
       target: this.input.node,
@@ -43,7 +67,9 @@ export class NodeRecoveryState {
       phase: this.phase,
       step: this.step,
       severity: this.severity,
-      dryRun: this.input.dryRun,
+      dryRun: this.input.policy.dryRun,
+      blockingPdbs: [...this.blockingPdbs],
+      ...(this.pendingApproval ? { pendingApproval: { ...this.pendingApproval } } : {}),
       evidence: [...this.evidence],
       actions: [...this.actions],
       timings: { ...this.timings },

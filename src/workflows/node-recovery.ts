@@ -1,22 +1,45 @@
 /**
- * Node recovery: cordon → wait for the node to recover by itself within the recovery window →
- * verify → uncordon, or escalate to humans. (Drain and replacement extend this procedure.)
+ * Node recovery: cordon → drain → recover or replace → verify, every step an activity, under the
+ * cluster-wide disruption budget. Memory and disk pressure take a gentler path: cordon, relieve the
+ * pressure, uncordon when it clears. Whatever fails is compensated and handed to humans.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
-import { evidenceSignal, statusQuery } from './messages';
+import { disruptionBudgetWorkflowId } from './ids';
+import {
+  approveUpdate,
+  evidenceSignal,
+  permitGrantedSignal,
+  releasePermitSignal,
+  statusQuery,
+} from './messages';
 import { NodeRecoveryState } from './node-recovery-state';
 import { phaseKey, severityKey } from './search-attributes';
-import type { NodeRecoveryInput, NodeRecoveryResult, RecoveryPhase } from './types';
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  NodeHealth,
+  NodeRecoveryInput,
+  NodeRecoveryOutcome,
+  NodeRecoveryResult,
+  RecoveryPhase,
+  WorkloadRef,
+} from './types';
 
-const cluster = proxyActivities<Activities>({
+/** Quick Kubernetes calls: retried with backoff; 403/404/422 are classified non-retryable. */
+const k8s = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -31,46 +54,330 @@ const notifications = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
-/** Recovers one failed node. One execution per node: the workflow ID is derived from the node name. */
+const PRESSURE_RECHECK = '30 seconds';
+
+/** Recovers one node. One execution per node: the workflow ID is derived from the node name. */
 export async function nodeRecoveryWorkflow(input: NodeRecoveryInput): Promise<NodeRecoveryResult> {
-  if (!input.node) throw ApplicationFailure.nonRetryable('input.node is empty', 'InvalidInput');
-  const state = new NodeRecoveryState(input);
-  setHandler(statusQuery, () => state.status());
-  setHandler(evidenceSignal, (evidence) => state.addEvidence(evidence));
+  if (!input?.node) throw ApplicationFailure.nonRetryable('input.node is empty', 'InvalidInput');
+  if (!input.policy)
+    throw ApplicationFailure.nonRetryable(`input.policy is missing for ${input.node}`, 'InvalidInput');
+  const recovery = new NodeRecovery(new NodeRecoveryState(input));
+  try {
+    return await recovery.run();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+    return await recovery.escalate(`a step failed: ${causeOf(error)}`);
+  } finally {
+    await CancellationScope.nonCancellable(() => recovery.releasePermit());
+  }
+}
 
-  const enter = (phase: RecoveryPhase, step: string): void => {
-    state.enter(phase, step, new Date());
-    upsertSearchAttributes([
-      { key: phaseKey, value: phase },
-      { key: severityKey, value: state.severity },
-    ]);
-  };
-  const act = { node: input.node, reason: `node ${input.reason}`, dryRun: input.dryRun };
+class NodeRecovery {
+  private readonly node: string;
+  private cordoned = false;
+  private permitScope: string | undefined;
 
-  enter('Cordoning', `cordon ${input.node} so nothing new lands on it`);
-  state.actions.push(await cluster.cordonNode(act));
-
-  enter('AwaitingRecovery', `wait up to ${input.recoveryWindow} for ${input.node} to become Ready`);
-  // Durable timer raced with the detector's evidence: no polling while the node is down.
-  await condition(() => state.reportedReady, input.recoveryWindow);
-
-  enter('Verifying', `read ${input.node}'s Ready condition`);
-  const health = await cluster.readNodeHealth(input.node);
-  if (health.ready === 'True') {
-    enter('Uncordoning', `uncordon ${input.node}`);
-    state.actions.push(await cluster.uncordonNode({ ...act, reason: 'node is Ready again' }));
-    enter('Recovered', `${input.node} is Ready and schedulable`);
-    return { node: input.node, outcome: 'recovered', actions: state.actions };
+  constructor(private readonly state: NodeRecoveryState) {
+    this.node = state.input.node;
+    setHandler(statusQuery, () => state.status());
+    setHandler(evidenceSignal, (evidence) => state.addEvidence(evidence));
+    setHandler(permitGrantedSignal, () => {
+      state.permitGranted = true;
+    });
+    setHandler(
+      approveUpdate,
+      (decision) => {
+        state.decision = decision;
+        return state.status();
+      },
+      { validator: (decision) => state.validateDecision(decision) },
+    );
   }
 
-  state.severity = 'critical';
-  enter('Escalated', `${input.node} is ${health.ready} after ${input.recoveryWindow}; handed to humans`);
-  await notifications.notify({
-    severity: 'critical',
-    target: input.node,
-    title: `Node ${input.node} did not recover`,
-    detail: `Ready=${health.ready} ${input.recoveryWindow} after it was cordoned (${input.reason}).`,
-    workflowId: workflowInfo().workflowId,
-  });
-  return { node: input.node, outcome: 'escalated', actions: state.actions };
+  private get policy() {
+    return this.state.input.policy;
+  }
+
+  async run(): Promise<NodeRecoveryResult> {
+    const health = await k8s.readNodeHealth(this.node);
+    if (health.ready === 'gone') return this.finish('Skipped', 'skipped', `${this.node} no longer exists`);
+    if (health.optedOut) return this.finish('Skipped', 'skipped', `${this.node} is opted out of remediation`);
+
+    await this.acquirePermit(health.controlPlane === true);
+    this.enter('Cordoning', `cordon ${this.node} so nothing new lands on it`);
+    const cordonLine = await k8s.cordonNode(this.act(`node ${this.state.input.reason}`));
+    this.record(cordonLine);
+    this.cordoned = cordonLine.startsWith('cordoned');
+    if (!this.cordoned && !this.policy.dryRun) {
+      return this.finish(
+        'Stopped',
+        'stopped',
+        `${this.node} was cordoned by someone else; leaving it to them`,
+      );
+    }
+
+    const reason = this.state.input.reason;
+    if (reason === 'MemoryPressure' || reason === 'DiskPressure') return this.relievePressure(reason);
+    return this.drainAndRecover();
+  }
+
+  private async drainAndRecover(): Promise<NodeRecoveryResult> {
+    const workloads = await this.drain();
+    if (!workloads)
+      return this.escalate(`drain of ${this.node} did not finish within ${this.policy.drainTimeout}`);
+    if (await this.uncordonedByHuman()) return this.stopForHuman();
+
+    this.enter(
+      'AwaitingRecovery',
+      `wait up to ${this.policy.nodeRecoveryWindow} for ${this.node} to be Ready`,
+    );
+    await condition(() => this.state.reportedReady, this.policy.nodeRecoveryWindow);
+    const health = await k8s.readNodeHealth(this.node);
+    if (this.isHumanUncordon(health)) return this.stopForHuman();
+    if (health.ready === 'True') {
+      await this.uncordon('node is Ready again');
+      await this.verify(this.node, workloads);
+      return this.finish(
+        'Recovered',
+        'recovered',
+        `${this.node} is Ready and schedulable; workloads are back`,
+      );
+    }
+    return this.replace(workloads);
+  }
+
+  /** @returns the evicted workloads to verify, or undefined when the drain timed out. */
+  private async drain(): Promise<WorkloadRef[] | undefined> {
+    this.enter('Draining', `evict the pods of ${this.node} (timeout ${this.policy.drainTimeout})`);
+    const drainer = proxyActivities<Activities>({
+      startToCloseTimeout: addMinutes(this.policy.drainTimeout, 2),
+      heartbeatTimeout: '30 seconds',
+      retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
+    });
+    const drainRequest = {
+      ...this.act('drain'),
+      timeout: this.policy.drainTimeout,
+      deleteEmptyDirData: this.policy.deleteEmptyDirData,
+    };
+    let report = await drainer.drainNode({ ...drainRequest, deleteUnmanaged: false });
+    if (report.unmanaged.length > 0 && this.policy.unmanagedPods === 'approve') {
+      const names = report.unmanaged.map((p) => `${p.namespace}/${p.name}`).join(', ');
+      if (
+        await this.approval({
+          action: 'delete-unmanaged-pods',
+          detail: `delete pods without a controller: ${names}`,
+        })
+      ) {
+        report = await drainer.drainNode({ ...drainRequest, deleteUnmanaged: true });
+      }
+    }
+    this.state.blockingPdbs = report.blockingPdbs;
+    this.record(...report.lines);
+    return report.outcome === 'timed-out' ? undefined : report.workloads;
+  }
+
+  private async replace(workloads: WorkloadRef[]): Promise<NodeRecoveryResult> {
+    const detail = `${this.node} stayed down for ${this.policy.nodeRecoveryWindow}: replace it through ${this.policy.provider}`;
+    if (this.policy.provider === 'none')
+      return this.escalate(`${this.node} did not recover and no node provider is configured`);
+    if (
+      this.policy.replacementRequiresApproval &&
+      !(await this.approval({ action: 'replace-node', detail }))
+    ) {
+      return this.escalate(`replacement of ${this.node} was not approved`);
+    }
+    if (await this.uncordonedByHuman()) return this.stopForHuman();
+    this.enter('Replacing', detail);
+    const replaced = await k8s.replaceNode({
+      node: this.node,
+      provider: this.policy.provider,
+      dryRun: this.policy.dryRun,
+    });
+    this.record(replaced.detail);
+    if (replaced.outcome === 'handed-off') return this.escalate(replaced.detail);
+    this.cordoned = false; // the old node is gone or going; there is nothing to uncordon
+    await this.verify(replaced.outcome === 'replaced' ? replaced.replacement : undefined, workloads);
+    return this.finish(
+      'Recovered',
+      'replaced',
+      `${this.node} replaced (${replaced.detail}); workloads are back`,
+    );
+  }
+
+  private async relievePressure(pressure: 'MemoryPressure' | 'DiskPressure'): Promise<NodeRecoveryResult> {
+    this.enter('RelievingPressure', `relieve ${pressure} on ${this.node}`);
+    const deadline = Date.now() + msToNumber(this.policy.recoveryTimeout);
+    while (Date.now() < deadline) {
+      const health = await k8s.readNodeHealth(this.node);
+      if (this.isHumanUncordon(health)) return this.stopForHuman();
+      if (health.ready !== 'True' && health.ready !== 'gone') {
+        this.record(`${this.node} turned ${health.ready === 'False' ? 'NotReady' : 'Unknown'}: drain it`);
+        return this.drainAndRecover();
+      }
+      if (!health.pressure?.includes(pressure)) {
+        await this.uncordon(`${pressure} cleared`);
+        return this.finish('Recovered', 'recovered', `${pressure} on ${this.node} cleared`);
+      }
+      if (pressure === 'MemoryPressure') {
+        const line = await k8s.relievePressure({ node: this.node, dryRun: this.policy.dryRun });
+        if (!line) return this.escalate(`${pressure} on ${this.node} persists and no evictable pod is left`);
+        this.record(line);
+        if (this.policy.dryRun) return this.finish('Recovered', 'recovered', `dry-run: would go on evicting`);
+      }
+      const seen = this.state.observations;
+      await condition(() => this.state.observations > seen, PRESSURE_RECHECK);
+    }
+    return this.escalate(`${pressure} on ${this.node} did not clear within ${this.policy.recoveryTimeout}`);
+  }
+
+  private async verify(node: string | undefined, workloads: WorkloadRef[]): Promise<void> {
+    this.enter(
+      'Verifying',
+      `wait for ${node ?? 'the workloads'} to be Ready within ${this.policy.recoveryTimeout}`,
+    );
+    if (this.policy.dryRun) return;
+    // "Not ready yet" is the expected answer for a while: the retry policy polls, bounded by the timeout.
+    const verifier = proxyActivities<Activities>({
+      scheduleToCloseTimeout: this.policy.recoveryTimeout,
+      startToCloseTimeout: '30 seconds',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 1.5, maximumInterval: '10 seconds' },
+    });
+    this.record(await verifier.verifyNodeRecovery({ ...(node ? { node } : {}), workloads }));
+  }
+
+  /** @returns true when approved; false when rejected or nobody answered within the approval timeout. */
+  private async approval(request: Omit<ApprovalRequest, 'requestedAt'>): Promise<boolean> {
+    const previous = this.state.phase;
+    this.state.pendingApproval = { ...request, requestedAt: new Date().toISOString() };
+    this.state.decision = undefined;
+    this.enter(
+      'AwaitingApproval',
+      `${request.detail}: waiting for approval (timeout ${this.policy.approvalTimeout})`,
+    );
+    await notifications.notify(
+      this.alert('warning', `Approval needed: ${request.action} on ${this.node}`, request.detail),
+    );
+    const answered = await condition(() => this.state.decision !== undefined, this.policy.approvalTimeout);
+    this.state.pendingApproval = undefined;
+    // The update handler may have set it while we waited; TypeScript cannot see that.
+    const decision = this.state.decision as ApprovalDecision | undefined;
+    if (!answered || !decision) {
+      this.record(`no decision on ${request.action} within ${this.policy.approvalTimeout}`);
+      return false;
+    }
+    this.record(
+      `${request.action} ${decision.approved ? 'approved' : 'rejected'} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`,
+    );
+    this.state.phase = previous;
+    return decision.approved;
+  }
+
+  private async acquirePermit(controlPlane: boolean): Promise<void> {
+    if (this.policy.dryRun) return;
+    // Control-plane nodes are remediated one at a time, on a budget of their own.
+    const scope = controlPlane ? 'control-plane' : 'nodes';
+    const limit = controlPlane ? 1 : this.policy.maxDisruptedNodes;
+    this.enter(
+      'WaitingForBudget',
+      `wait for a permit of the ${scope} disruption budget (at most ${limit} at once)`,
+    );
+    this.permitScope = scope;
+    await k8s.requestPermit({ scope, holder: workflowInfo().workflowId, limit });
+    await condition(() => this.state.permitGranted);
+  }
+
+  async releasePermit(): Promise<void> {
+    if (!this.permitScope) return;
+    const holder = workflowInfo().workflowId;
+    try {
+      await getExternalWorkflowHandle(disruptionBudgetWorkflowId(this.permitScope)).signal(
+        releasePermitSignal,
+        { holder },
+      );
+    } catch {
+      // The budget reclaims permits of closed holders by itself.
+    }
+    this.permitScope = undefined;
+  }
+
+  async escalate(why: string): Promise<NodeRecoveryResult> {
+    this.state.severity = 'critical';
+    await this.compensate();
+    this.enter('Escalated', `${why}; handed to humans`);
+    await notifications.notify(this.alert('critical', `Node ${this.node} needs a human`, why));
+    return this.result('escalated');
+  }
+
+  /** Undo what can be undone: uncordon what we cordoned, if the node is healthy. */
+  private async compensate(): Promise<void> {
+    if (!this.cordoned) return;
+    try {
+      const health = await k8s.readNodeHealth(this.node);
+      if (health.ready === 'True') await this.uncordon('recovery escalated; the node is healthy');
+      else this.record(`left ${this.node} cordoned: it is ${health.ready}`);
+    } catch (error) {
+      this.record(`could not check ${this.node} to uncordon it: ${causeOf(error)}`);
+    }
+  }
+
+  private async uncordon(why: string): Promise<void> {
+    this.enter('Uncordoning', `uncordon ${this.node}: ${why}`);
+    this.record(await k8s.uncordonNode(this.act(why)));
+    this.cordoned = false;
+  }
+
+  private isHumanUncordon(health: NodeHealth): boolean {
+    return this.cordoned && !this.policy.dryRun && health.ready !== 'gone' && !health.unschedulable;
+  }
+
+  private async uncordonedByHuman(): Promise<boolean> {
+    if (!this.cordoned || this.policy.dryRun) return false;
+    return this.isHumanUncordon(await k8s.readNodeHealth(this.node));
+  }
+
+  private async stopForHuman(): Promise<NodeRecoveryResult> {
+    this.cordoned = false;
+    const why = `someone uncordoned ${this.node} during the recovery; stopping instead of fighting`;
+    await notifications.notify(this.alert('warning', `Recovery of ${this.node} stopped`, why));
+    return this.finish('Stopped', 'stopped', why);
+  }
+
+  private finish(phase: RecoveryPhase, outcome: NodeRecoveryOutcome, step: string): NodeRecoveryResult {
+    this.enter(phase, step);
+    return this.result(outcome);
+  }
+
+  private result(outcome: NodeRecoveryOutcome): NodeRecoveryResult {
+    return { node: this.node, outcome, actions: [...this.state.actions] };
+  }
+
+  private enter(phase: RecoveryPhase, step: string): void {
+    this.state.enter(phase, step, new Date());
+    upsertSearchAttributes([
+      { key: phaseKey, value: phase },
+      { key: severityKey, value: this.state.severity },
+    ]);
+  }
+
+  private record(...lines: string[]): void {
+    this.state.actions.push(...lines);
+  }
+
+  private act(reason: string) {
+    return { node: this.node, reason, dryRun: this.policy.dryRun };
+  }
+
+  private alert(severity: 'warning' | 'critical', title: string, detail: string) {
+    return { severity, target: this.node, title, detail, workflowId: workflowInfo().workflowId };
+  }
+}
+
+function causeOf(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+function addMinutes(duration: Duration, minutes: number): number {
+  return msToNumber(duration) + minutes * 60_000;
 }

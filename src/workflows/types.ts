@@ -11,14 +11,24 @@ export type NodeFailureReason = (typeof NodeFailureReasons)[number];
 /** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
 export const RecoveryPhases = [
   'Detected',
+  'WaitingForBudget',
   'Cordoning',
+  'Draining',
+  'RelievingPressure',
   'AwaitingRecovery',
+  'AwaitingApproval',
+  'Replacing',
   'Verifying',
   'Uncordoning',
   'Recovered',
+  'Skipped',
+  'Stopped',
   'Escalated',
 ] as const;
 export type RecoveryPhase = (typeof RecoveryPhases)[number];
+
+/** Phases after which a recovery does nothing more. */
+export const FinalPhases: readonly RecoveryPhase[] = ['Recovered', 'Skipped', 'Stopped', 'Escalated'];
 
 export const Severities = ['warning', 'critical'] as const;
 export type Severity = (typeof Severities)[number];
@@ -65,18 +75,39 @@ export interface WorkloadReadiness extends WorkloadRef {
   gone?: boolean;
 }
 
+/**
+ * The part of the configuration a node recovery follows, snapshotted when it starts so the
+ * workflow stays deterministic; a config change applies to recoveries started after it.
+ */
+export interface NodeRecoveryPolicy {
+  /** Record every decision, mutate nothing. */
+  dryRun: boolean;
+  /** Overall drain timeout; at the timeout the recovery escalates instead of hanging. */
+  drainTimeout: Duration;
+  deleteEmptyDirData: boolean;
+  /** Pods without a controller: leave them (`skip`) or delete them after a human approves (`approve`). */
+  unmanagedPods: 'skip' | 'approve';
+  /** After draining, how long the node may take to come back Ready before it is replaced. */
+  nodeRecoveryWindow: Duration;
+  /** `sim`, `cluster-api`, `delete-node` or `none` (hand to humans). */
+  provider: 'sim' | 'cluster-api' | 'delete-node' | 'none';
+  replacementRequiresApproval: boolean;
+  approvalTimeout: Duration;
+  /** How long verification may take: the node or its replacement Ready, the workloads back. */
+  recoveryTimeout: Duration;
+  /** Nodes under disruptive remediation at once, cluster-wide (already resolved from a percentage). */
+  maxDisruptedNodes: number;
+}
+
 export interface NodeRecoveryInput {
   node: string;
   reason: NodeFailureReason;
   /** ISO-8601 time the failure was confirmed by the detector. */
   detectedAt: string;
-  /** How long to wait for the node to come back by itself after cordoning, e.g. '5 minutes'. */
-  recoveryWindow: Duration;
-  /** Record every decision, mutate nothing. */
-  dryRun: boolean;
+  policy: NodeRecoveryPolicy;
 }
 
-export type NodeRecoveryOutcome = 'recovered' | 'escalated';
+export type NodeRecoveryOutcome = 'recovered' | 'replaced' | 'skipped' | 'stopped' | 'escalated';
 
 export interface NodeRecoveryResult {
   node: string;
@@ -93,10 +124,31 @@ export interface RecoveryStatus {
   step: string;
   severity: Severity;
   dryRun: boolean;
+  /** PodDisruptionBudgets currently blocking the drain. */
+  blockingPdbs: string[];
+  /** The approval the recovery waits for, if any. */
+  pendingApproval?: ApprovalRequest;
   evidence: Evidence[];
   actions: string[];
   /** ISO-8601 times each phase was entered. */
   timings: Partial<Record<RecoveryPhase, string>>;
+}
+
+/** A decision a human must take before the recovery goes on. */
+export interface ApprovalRequest {
+  /** What is asked, e.g. 'replace-node' or 'delete-unmanaged-pods'. */
+  action: 'replace-node' | 'delete-unmanaged-pods';
+  detail: string;
+  /** ISO-8601 time the request was made. */
+  requestedAt: string;
+}
+
+/** The answer to an ApprovalRequest, sent with the `approve` update. */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** Who decided (user name or Slack user); required. */
+  by: string;
+  reason?: string;
 }
 
 /** A notification raised by a workflow; delivered by the notifier port (log, Event, Slack, ...). */

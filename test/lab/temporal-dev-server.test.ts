@@ -5,12 +5,11 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Worker } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { runCli } from '../../src/starter/cli';
-import { nodeRecoveryWorkflowId } from '../../src/starter/recoveries';
+import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
 import { createWorker } from '../../src/worker/create-worker';
 import { phaseKey } from '../../src/workflows/search-attributes';
-import { FakeCluster, RecordingNotifier } from '../support/fake-cluster';
+import { FakeWorld } from '../support/fake-activities';
 import { devServerAddress, devServerUiPort } from '../support/lab';
 
 let connection: Connection;
@@ -19,7 +18,7 @@ let client: Client;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `dev-server-${randomUUID()}`;
-const cluster = new FakeCluster();
+const world = new FakeWorld();
 
 beforeAll(async () => {
   const address = devServerAddress();
@@ -30,7 +29,7 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ cluster, notifier: new RecordingNotifier() }),
+    activities: world.activities(client, taskQueue),
   });
   running = worker.run();
 });
@@ -63,7 +62,7 @@ async function listUntil(query: string, done: (ids: string[]) => boolean): Promi
 describe('on the Temporal dev server', () => {
   it('a recovery started through the starter is found by its custom search attributes', async () => {
     const node = `dev-node-${randomUUID().slice(0, 8)}`;
-    cluster.addNode(node, 'True');
+    world.addNode(node, { ready: 'True' });
     const [line] = await cli('recover-node', node, '--window', '1s');
     expect(line).toContain(nodeRecoveryWorkflowId(node));
 
@@ -78,17 +77,24 @@ describe('on the Temporal dev server', () => {
     expect((await handle.describe()).typedSearchAttributes.get(phaseKey)).toBe('Recovered');
 
     if (process.env.RECORD_HISTORIES === '1') {
-      const file = path.join(__dirname, '../fixtures/histories/node-recovery-recovered.json');
-      await writeFile(
-        file,
-        JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n',
-      );
+      const fixtures = path.join(__dirname, '../fixtures/histories');
+      const save = async (id: string, file: string) =>
+        writeFile(
+          path.join(fixtures, file),
+          JSON.stringify(
+            JSON.parse(historyToJSON(await client.workflow.getHandle(id).fetchHistory())),
+            null,
+            2,
+          ) + '\n',
+        );
+      await save(nodeRecoveryWorkflowId(node), 'node-recovery-recovered.json');
+      await save(disruptionBudgetWorkflowId('nodes'), 'disruption-budget.json');
     }
   });
 
   it('a repeated detection joins the running recovery instead of starting another', async () => {
     const node = `dev-node-${randomUUID().slice(0, 8)}`;
-    cluster.addNode(node, 'False');
+    world.addNode(node);
     const [first] = await cli('recover-node', node, '--window', '10m');
     const [second] = await cli('recover-node', node, '--window', '10m', '--reason', 'Unknown');
 

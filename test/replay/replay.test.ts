@@ -7,8 +7,8 @@ import { workflowsPath } from '../../src/worker/create-worker';
 
 const fixtures = path.join(__dirname, '../fixtures/histories');
 
-async function histories(): Promise<{ workflowId: string; history: unknown }[]> {
-  const files = (await readdir(fixtures)).filter((file) => file.endsWith('.json'));
+async function histories(prefix = ''): Promise<{ workflowId: string; history: unknown }[]> {
+  const files = (await readdir(fixtures)).filter((file) => file.startsWith(prefix) && file.endsWith('.json'));
   return Promise.all(
     files.map(async (file) => ({
       workflowId: file,
@@ -17,10 +17,10 @@ async function histories(): Promise<{ workflowId: string; history: unknown }[]> 
   );
 }
 
-async function replayErrors(bundlePath: string): Promise<unknown[]> {
+async function replayErrors(bundlePath: string, prefix = ''): Promise<unknown[]> {
   const workflowBundle = await bundleWorkflows(bundlePath);
   const errors: unknown[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, await histories())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, await histories(prefix))) {
     if (result.error) errors.push(result.error);
   }
   return errors;
@@ -36,8 +36,9 @@ describe('replay of recorded histories', () => {
   });
 
   it('fails with a determinism error when the workflow code changes its commands', async () => {
-    const errors = await replayErrors(require.resolve('./nondeterministic-workflows'));
-    expect(errors.length).toBe((await histories()).length);
-    expect(errors[0]).toBeInstanceOf(DeterminismViolationError);
+    const errors = await replayErrors(require.resolve('./nondeterministic-workflows'), 'node-recovery');
+    expect(errors.length).toBe((await histories('node-recovery')).length);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) expect(error).toBeInstanceOf(DeterminismViolationError);
   });
 });

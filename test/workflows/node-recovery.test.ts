@@ -1,154 +1,370 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { evidenceSignal, statusQuery } from '../../src/workflows/messages';
-import { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
 import { workflowsPath } from '../../src/worker/create-worker';
-import type { NodeRecoveryInput } from '../../src/workflows/types';
-import { FakeCluster, RecordingNotifier } from '../support/fake-cluster';
+import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
+import {
+  approveUpdate,
+  budgetStatusQuery,
+  evidenceSignal,
+  releasePermitSignal,
+  statusQuery,
+  stormSignal,
+} from '../../src/workflows/messages';
+import { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
+import type { NodeRecoveryInput, NodeRecoveryPolicy, RecoveryPhase } from '../../src/workflows/types';
+import { FakeWorld } from '../support/fake-activities';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
+const taskQueue = 'node-recovery-tests';
 let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let seq = 0;
+let worker: Worker;
+let running: Promise<void>;
+let world: FakeWorld;
+
+const policy: NodeRecoveryPolicy = {
+  dryRun: false,
+  drainTimeout: '5 minutes',
+  deleteEmptyDirData: true,
+  unmanagedPods: 'skip',
+  nodeRecoveryWindow: '2 minutes',
+  provider: 'sim',
+  replacementRequiresApproval: false,
+  approvalTimeout: '30 minutes',
+  recoveryTimeout: '5 minutes',
+  maxDisruptedNodes: 1,
+};
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(workflowsPath)]);
+  env = await createTimeSkippingEnv();
+  // One worker for the suite, so the shared budget workflow always has a poller; each test gets a new world.
+  const activities = new FakeWorld().activities(env.client, taskQueue);
+  const delegating = Object.fromEntries(
+    Object.keys(activities).map((name) => [
+      name,
+      (...args: unknown[]) =>
+        (world.activities(env.client, taskQueue) as unknown as Record<string, (...a: unknown[]) => unknown>)[
+          name
+        ]?.(...args),
+    ]),
+  );
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleWorkflows(workflowsPath),
+    activities: delegating,
+  });
+  running = worker.run();
 });
 
 afterAll(async () => {
+  worker?.shutdown();
+  await running;
   await env?.teardown();
 });
 
-function setup(nodeReady: 'True' | 'False' = 'False') {
-  const cluster = new FakeCluster().addNode('node-a', nodeReady);
-  const notifier = new RecordingNotifier();
-  const taskQueue = `node-recovery-${++seq}`;
-  const input: NodeRecoveryInput = {
-    node: 'node-a',
-    reason: 'NotReady',
-    detectedAt: new Date(0).toISOString(),
-    recoveryWindow: '30 minutes',
-    dryRun: false,
-  };
-  const run = <T>(fn: () => Promise<T>): Promise<T> =>
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: createActivities({ cluster, notifier }),
-    }).then((worker) => worker.runUntil(fn));
-  const start = (overrides: Partial<NodeRecoveryInput> = {}) =>
-    env.client.workflow.start(nodeRecoveryWorkflow, {
-      taskQueue,
-      workflowId: `node-recovery-test-${seq}`,
-      args: [{ ...input, ...overrides }],
-    });
-  return { cluster, notifier, run, start };
+beforeEach(() => {
+  world = new FakeWorld();
+});
+
+afterEach(async () => {
+  // Each test starts with an empty budget. Releasing (rather than terminating the budget workflow)
+  // keeps the suite's single budget execution alive, as it is in production.
+  const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('nodes'));
+  const status = await budget.query(budgetStatusQuery).catch(() => undefined);
+  for (const holder of [...(status?.holders ?? []), ...(status?.waiting ?? [])]) {
+    await budget.signal(releasePermitSignal, { holder });
+  }
+});
+
+function start(
+  node: string,
+  overrides: Partial<NodeRecoveryPolicy> = {},
+  reason: NodeRecoveryInput['reason'] = 'NotReady',
+) {
+  return env.client.workflow.start(nodeRecoveryWorkflow, {
+    taskQueue,
+    workflowId: `${nodeRecoveryWorkflowId(node)}-${expect.getState().currentTestName ?? ''}`,
+    args: [{ node, reason, detectedAt: new Date(0).toISOString(), policy: { ...policy, ...overrides } }],
+  });
 }
 
+async function waitForPhase(
+  handle: WorkflowHandle<typeof nodeRecoveryWorkflow>,
+  phase: RecoveryPhase,
+): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 160; i++) {
+    last = (await handle.query(statusQuery)).phase;
+    if (last === phase) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${handle.workflowId} never reached phase ${phase} (last: ${last})`);
+}
+
+const ready = (handle: WorkflowHandle) =>
+  handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
+
 describe('node recovery workflow', () => {
-  it('waits out a 30-minute recovery window on a durable timer, then escalates a node that stays down', async () => {
-    const { cluster, notifier, run, start } = setup('False');
-    const before = await env.currentTimeMs();
-    const result = await run(async () => (await start()).result());
-    const skipped = (await env.currentTimeMs()) - before;
+  it('cordons, drains, and uncordons a node that comes back Ready within the recovery window', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    world.node('node-a').ready = 'True';
+    await ready(handle);
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('recovered');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'uncordon node-a']);
+    expect(world.calls).toContain('verify node-a');
+    expect(world.node('node-a').unschedulable).toBe(false);
+  });
+
+  it('replaces a node that stays down past the recovery window, then verifies the replacement', async () => {
+    world.addNode('node-a');
+    world.notReadyVerifications = 3;
+    const result = await (await start('node-a')).result();
+
+    expect(result.outcome).toBe('replaced');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'replace node-a via sim']);
+    expect(world.calls.filter((c) => c === 'verify node-new')).toHaveLength(4);
+  });
+
+  it('escalates when a PDB blocks the drain until the drain timeout, naming the PDB and leaving the dead node cordoned', async () => {
+    world.addNode('node-a');
+    world.drain = { outcome: 'timed-out', blockingPdbs: ['default/web-pdb'], unmanaged: [] };
+    const handle = await start('node-a');
+    const result = await handle.result();
+    const status = await handle.query(statusQuery);
 
     expect(result.outcome).toBe('escalated');
-    expect(skipped).toBeGreaterThanOrEqual(30 * 60 * 1000);
-    expect(cluster.calls).toEqual(['cordon node-a']);
-    expect(cluster.nodes.get('node-a')?.unschedulable).toBe(true);
-    expect(notifier.alerts).toEqual([
-      expect.objectContaining({
-        severity: 'critical',
-        target: 'node-a',
-        title: 'Node node-a did not recover',
-      }),
-    ]);
-  });
-
-  it('uncordons and completes as soon as the detector reports the node Ready again', async () => {
-    const { cluster, notifier, run, start } = setup('False');
-    const result = await run(async () => {
-      const handle = await start();
-      await waitForPhase(handle, 'AwaitingRecovery');
-      cluster.setReady('node-a', 'True');
-      await handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
-      return handle.result();
+    expect(status).toMatchObject({
+      phase: 'Escalated',
+      severity: 'critical',
+      blockingPdbs: ['default/web-pdb'],
     });
-
-    expect(result).toEqual({
-      node: 'node-a',
-      outcome: 'recovered',
-      actions: ['cordoned node-a', 'uncordoned node-a'],
-    });
-    expect(cluster.nodes.get('node-a')?.unschedulable).toBe(false);
-    expect(notifier.alerts).toEqual([]);
+    expect(result.actions).toContain('left node-a cordoned: it is False');
+    expect(world.alerts).toEqual([expect.objectContaining({ severity: 'critical', target: 'node-a' })]);
+    expect(world.mutations).not.toContain('replace node-a via sim');
   });
 
-  it('leaves a node cordoned by someone else alone and never uncordons it', async () => {
-    const { cluster, run, start } = setup('True');
-    const node = cluster.nodes.get('node-a');
-    if (node) node.unschedulable = true; // cordoned by a human, without our annotation
-    const result = await run(async () => (await start({ recoveryWindow: '1 minute' })).result());
+  it('uncordons what it cordoned when it escalates and the node is healthy again', async () => {
+    world.addNode('node-a');
+    world.drain = { outcome: 'timed-out', blockingPdbs: ['default/web-pdb'], unmanaged: [] };
+    world.onCall = (call) => {
+      if (call === 'drain node-a') world.node('node-a').ready = 'True';
+    };
+    const result = await (await start('node-a')).result();
 
-    expect(result.actions).toEqual([
-      'left node-a alone: cordoned by someone else',
-      'left node-a cordoned: not cordoned by this product',
-    ]);
-    expect(node?.unschedulable).toBe(true);
+    expect(result.outcome).toBe('escalated');
+    expect(world.mutations).toContain('uncordon node-a');
+    expect(world.node('node-a').unschedulable).toBe(false);
   });
 
-  it('in dry-run records what it would do and mutates nothing', async () => {
-    const { cluster, run, start } = setup('True');
-    const result = await run(async () =>
-      (await start({ dryRun: true, recoveryWindow: '1 minute' })).result(),
+  it('stops instead of fighting when a human uncordons the node mid-flow', async () => {
+    world.addNode('node-a');
+    world.onCall = (call) => {
+      if (call === 'drain node-a') world.node('node-a').unschedulable = false; // kubectl uncordon
+    };
+    const result = await (await start('node-a')).result();
+
+    expect(result.outcome).toBe('stopped');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.alerts).toEqual([expect.objectContaining({ title: 'Recovery of node-a stopped' })]);
+  });
+
+  it('never touches a node someone else cordoned', async () => {
+    world.addNode('node-a', { unschedulable: true });
+    const result = await (await start('node-a')).result();
+
+    expect(result.outcome).toBe('stopped');
+    expect(world.mutations).toEqual(['cordon node-a']);
+    expect(world.node('node-a').unschedulable).toBe(true);
+  });
+
+  it('waits its turn when the disruption budget is full, and goes on when the holder finishes', async () => {
+    world.addNode('node-a').addNode('node-b');
+    const first = await start('node-a');
+    await waitForPhase(first, 'AwaitingRecovery');
+    const second = await start('node-b');
+    await waitForPhase(second, 'WaitingForBudget');
+    const budget = await env.client.workflow
+      .getHandle(disruptionBudgetWorkflowId('nodes'))
+      .query(budgetStatusQuery);
+    expect(budget).toMatchObject({ limit: 1, holders: [first.workflowId], waiting: [second.workflowId] });
+    expect(world.mutations).not.toContain('cordon node-b');
+
+    world.node('node-a').ready = 'True';
+    await ready(first);
+    expect((await first.result()).outcome).toBe('recovered');
+    expect((await second.result()).outcome).toBe('replaced');
+    expect(world.mutations.indexOf('cordon node-b')).toBeGreaterThan(
+      world.mutations.indexOf('uncordon node-a'),
     );
+  });
 
-    expect(result.actions).toEqual(['would cordon node-a', 'would uncordon node-a']);
-    expect(cluster.calls).toEqual([]);
-    expect(cluster.events).toEqual([]);
+  it('reclaims the permit of a holder that was terminated without releasing it', async () => {
+    world.addNode('node-a').addNode('node-b');
+    const first = await start('node-a');
+    await waitForPhase(first, 'AwaitingRecovery');
+    const second = await start('node-b');
+    await waitForPhase(second, 'WaitingForBudget');
+    await first.terminate('operator killed it');
+
+    expect((await second.result()).outcome).toBe('replaced');
+  });
+
+  it('starts nothing disruptive during a storm, and resumes when the storm clears', async () => {
+    world.addNode('node-a');
+    await env.client.workflow.signalWithStart('disruptionBudgetWorkflow', {
+      workflowId: disruptionBudgetWorkflowId('nodes'),
+      taskQueue,
+      args: [{ scope: 'nodes' }],
+      signal: stormSignal,
+      signalArgs: [{ active: true, reason: '3 of 5 nodes unhealthy within 5 minutes' }],
+    });
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'WaitingForBudget');
+    await env.sleep('10 minutes');
+    expect((await handle.query(statusQuery)).phase).toBe('WaitingForBudget');
+    expect(world.mutations).toEqual([]);
+
+    await env.client.workflow
+      .getHandle(disruptionBudgetWorkflowId('nodes'))
+      .signal(stormSignal, { active: false, reason: '' });
+    expect((await handle.result()).outcome).toBe('replaced');
+  });
+
+  it('in dry-run records every decision and mutates nothing', async () => {
+    world.addNode('node-a');
+    const result = await (await start('node-a', { dryRun: true })).result();
+
+    expect(world.mutations).toEqual([]);
+    expect(result.actions).toEqual([
+      'would cordon node-a',
+      'would evict default/web-1 from node-a',
+      'would replace node-a through sim',
+    ]);
+  });
+
+  it('waits for approval before replacing, and replaces once approved', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a', {
+      replacementRequiresApproval: true,
+      nodeRecoveryWindow: '1 second',
+    });
+    await waitForPhase(handle, 'AwaitingApproval');
+    expect((await handle.query(statusQuery)).pendingApproval).toMatchObject({ action: 'replace-node' });
+    expect(world.mutations).not.toContain('replace node-a via sim');
+
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: '' }] }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/by must name who decides/) },
+    });
+    await handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] });
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('replaced');
+    expect(result.actions).toContain('replace-node approved by alice');
+  });
+
+  it('hands the node to humans when the replacement is rejected', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a', {
+      replacementRequiresApproval: true,
+      nodeRecoveryWindow: '1 second',
+    });
+    await waitForPhase(handle, 'AwaitingApproval');
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ approved: false, by: 'bob', reason: 'hardware ticket open' }],
+    });
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('escalated');
+    expect(result.actions).toContain('replace-node rejected by bob: hardware ticket open');
+    expect(world.mutations).not.toContain('replace node-a via sim');
+  });
+
+  it('hands the node to humans when nobody approves within the approval timeout', async () => {
+    world.addNode('node-a');
+    const result = await (await start('node-a', { replacementRequiresApproval: true })).result();
+
+    expect(result.outcome).toBe('escalated');
+    expect(result.actions).toContain('no decision on replace-node within 30 minutes');
+  });
+
+  it('rejects an approval when nothing is pending, leaving the recovery unchanged', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] }),
+    ).rejects.toMatchObject({ cause: { message: 'nothing to approve: the recovery is AwaitingRecovery' } });
+    expect((await handle.query(statusQuery)).phase).toBe('AwaitingRecovery');
+    await handle.terminate('test done');
+  });
+
+  it('hands the node to humans when no node provider is configured', async () => {
+    world.addNode('node-a');
+    const result = await (await start('node-a', { provider: 'none' })).result();
+    expect(result.outcome).toBe('escalated');
+  });
+
+  it('relieves memory pressure by evicting pods until it clears, then uncordons', async () => {
+    world.addNode('node-a', {
+      ready: 'True',
+      pressure: ['MemoryPressure'],
+      evictable: ['batch/cache-1', 'batch/cache-2'],
+    });
+    world.onCall = (call) => {
+      if (call === 'evict batch/cache-2') world.node('node-a').pressure = [];
+    };
+    const result = await (await start('node-a', {}, 'MemoryPressure')).result();
+
+    expect(result.outcome).toBe('recovered');
+    expect(world.mutations).toEqual([
+      'cordon node-a',
+      'evict batch/cache-1',
+      'evict batch/cache-2',
+      'uncordon node-a',
+    ]);
+  });
+
+  it.each([
+    ['opted out', { optedOut: true }],
+    ['already gone', undefined],
+  ])('skips a node that is %s', async (_why, node) => {
+    if (node) world.addNode('node-a', node);
+    const result = await (await start('node-a')).result();
+    expect(result.outcome).toBe('skipped');
+    expect(world.mutations).toEqual([]);
   });
 
   it('answers the status query with phase, step, evidence and timings', async () => {
-    const { run, start } = setup('False');
-    const status = await run(async () => {
-      const handle = await start();
-      await handle.signal(evidenceSignal, { observedAt: '2026-01-01T00:01:00.000Z', reason: 'NotReady' });
-      await waitForPhase(handle, 'AwaitingRecovery');
-      return handle.query(statusQuery);
-    });
+    world.addNode('node-a');
+    const handle = await start('node-a');
+    await handle.signal(evidenceSignal, { observedAt: '2026-01-01T00:01:00.000Z', reason: 'NotReady' });
+    await waitForPhase(handle, 'AwaitingRecovery');
+    const status = await handle.query(statusQuery);
+    await handle.terminate('test done');
 
     expect(status).toMatchObject({
       target: 'node-a',
       kind: 'node',
       phase: 'AwaitingRecovery',
-      step: 'wait up to 30 minutes for node-a to become Ready',
-      actions: ['cordoned node-a'],
+      step: 'wait up to 2 minutes for node-a to be Ready',
       evidence: [
         { observedAt: new Date(0).toISOString(), reason: 'NotReady' },
         { observedAt: '2026-01-01T00:01:00.000Z', reason: 'NotReady' },
       ],
     });
-    expect(Object.keys(status.timings)).toEqual(['Detected', 'Cordoning', 'AwaitingRecovery']);
-  });
-
-  it('rejects an input without a node name as a non-retryable failure', async () => {
-    const { run, start } = setup();
-    await expect(run(async () => (await start({ node: '' })).result())).rejects.toThrow(
-      /workflow execution failed/i,
-    );
+    expect(Object.keys(status.timings)).toEqual([
+      'Detected',
+      'WaitingForBudget',
+      'Cordoning',
+      'Draining',
+      'AwaitingRecovery',
+    ]);
   });
 });
-
-async function waitForPhase(
-  handle: { query: (q: typeof statusQuery) => Promise<{ phase: string }> },
-  phase: string,
-): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await handle.query(statusQuery)).phase === phase) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`workflow never reached phase ${phase}`);
-}

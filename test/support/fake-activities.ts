@@ -1,0 +1,163 @@
+/**
+ * Typed activity fakes for workflow-logic tests: a tiny model of nodes that the activities read and
+ * change, and a log of every call. The real activities are tested against the lab; here the point is
+ * what the workflow decides. The budget activities are real (they signal the budget workflow).
+ */
+import type { Client } from '@temporalio/client';
+import type { Activities, DrainSummary } from '../../src/activities';
+import { createTemporalBudget } from '../../src/activities/budget';
+import type { ReplaceOutcome } from '../../src/activities/ports';
+import type { Alert, NodeHealth } from '../../src/workflows/types';
+
+export interface FakeNode {
+  ready: NodeHealth['ready'];
+  unschedulable: boolean;
+  cordonedByUs: boolean;
+  pressure: ('MemoryPressure' | 'DiskPressure')[];
+  optedOut: boolean;
+  controlPlane: boolean;
+  /** Pods the memory-pressure relief can evict, in order. */
+  evictable: string[];
+}
+
+export class FakeWorld {
+  readonly nodes = new Map<string, FakeNode>();
+  readonly calls: string[] = [];
+  readonly alerts: Alert[] = [];
+  /** What the next drain returns. */
+  drain: Pick<DrainSummary, 'outcome' | 'blockingPdbs' | 'unmanaged'> = {
+    outcome: 'drained',
+    blockingPdbs: [],
+    unmanaged: [],
+  };
+  replaceOutcome: ReplaceOutcome = {
+    outcome: 'replaced',
+    replacement: 'node-new',
+    detail: 'created node-new',
+  };
+  /** Verification fails this many times with "not ready yet" before it succeeds. */
+  notReadyVerifications = 0;
+  /** Called when an activity runs, to let a test change the world at a precise step. */
+  onCall: (call: string) => void = () => undefined;
+
+  addNode(name: string, node: Partial<FakeNode> = {}): this {
+    this.nodes.set(name, {
+      ready: 'False',
+      unschedulable: false,
+      cordonedByUs: false,
+      pressure: [],
+      optedOut: false,
+      controlPlane: false,
+      evictable: [],
+      ...node,
+    });
+    return this;
+  }
+
+  node(name: string): FakeNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no fake node ${name}`);
+    return node;
+  }
+
+  log(call: string): void {
+    this.calls.push(call);
+    this.onCall(call);
+  }
+
+  /** Calls that change the cluster (what dry-run must never make). */
+  get mutations(): string[] {
+    return this.calls.filter(
+      (c) => /^(cordon|uncordon|drain|evict|replace) /.test(c) && !c.includes('dry-run'),
+    );
+  }
+
+  activities(client: Client, taskQueue: string): Activities {
+    return fakeActivities(this, client, taskQueue);
+  }
+}
+
+function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Activities {
+  const budget = createTemporalBudget(client, taskQueue);
+  const health = (name: string): NodeHealth => {
+    const node = world.nodes.get(name);
+    if (!node) return { node: name, ready: 'gone', unschedulable: false };
+    return {
+      node: name,
+      ready: node.ready,
+      unschedulable: node.unschedulable,
+      pressure: [...node.pressure],
+      optedOut: node.optedOut,
+      controlPlane: node.controlPlane,
+    };
+  };
+  return {
+    async readNodeHealth(name) {
+      world.log(`read ${name}`);
+      return health(name);
+    },
+    async cordonNode({ node, dryRun }) {
+      if (dryRun) return `would cordon ${node}`;
+      world.log(`cordon ${node}`);
+      const n = world.node(node);
+      if (n.unschedulable && !n.cordonedByUs) return `left ${node} alone: cordoned by someone else`;
+      n.unschedulable = true;
+      n.cordonedByUs = true;
+      return `cordoned ${node}`;
+    },
+    async uncordonNode({ node, dryRun }) {
+      if (dryRun) return `would uncordon ${node}`;
+      world.log(`uncordon ${node}`);
+      const n = world.node(node);
+      if (!n.cordonedByUs) return `left ${node} cordoned: not cordoned by this product`;
+      n.unschedulable = false;
+      n.cordonedByUs = false;
+      return `uncordoned ${node}`;
+    },
+    async drainNode({ node, dryRun, deleteUnmanaged }) {
+      world.log(`drain ${node}${dryRun ? ' dry-run' : ''}${deleteUnmanaged ? ' delete-unmanaged' : ''}`);
+      if (dryRun) {
+        return {
+          outcome: 'dry-run',
+          lines: [`would evict default/web-1 from ${node}`],
+          blockingPdbs: [],
+          workloads: [],
+          unmanaged: [],
+        };
+      }
+      const { outcome, blockingPdbs, unmanaged } = world.drain;
+      return {
+        outcome,
+        blockingPdbs,
+        unmanaged: deleteUnmanaged ? [] : unmanaged,
+        lines:
+          outcome === 'drained'
+            ? [`evicted default/web-1 from ${node}`]
+            : [`PDB ${blockingPdbs.join(', ')} blocks the drain`],
+        workloads: [{ kind: 'Deployment', namespace: 'default', name: 'web' }],
+      };
+    },
+    async relievePressure({ node, dryRun }) {
+      const pod = world.node(node).evictable.shift();
+      if (!pod) return undefined;
+      if (dryRun) return `would evict ${pod}`;
+      world.log(`evict ${pod}`);
+      return `evicted ${pod}`;
+    },
+    async replaceNode({ node, provider, dryRun }) {
+      if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
+      world.log(`replace ${node} via ${provider}`);
+      return world.replaceOutcome;
+    },
+    async verifyNodeRecovery({ node }) {
+      world.log(`verify ${node ?? 'workloads'}`);
+      if (world.notReadyVerifications-- > 0) throw new Error('not ready yet');
+      return `verified ${node ?? 'workloads'}`;
+    },
+    async notify(alert) {
+      world.alerts.push(alert);
+    },
+    requestPermit: async ({ scope, ...request }) => budget.requestPermit(scope, request),
+    closedWorkflows: async (ids) => budget.closedWorkflows(ids),
+  };
+}
