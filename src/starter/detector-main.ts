@@ -9,6 +9,7 @@ import { connectionOptions } from '../worker/connect';
 import { createClusterConfigSource } from './config-source';
 import { createDetector, jsonLogger } from './detector';
 import { createDetectorKubernetes, errorText, loadKubeConfig } from './kubernetes';
+import { signalStorm } from './recoveries';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
@@ -25,6 +26,18 @@ async function main(): Promise<void> {
     configSource,
     logger,
     alertTarget: configSource.objectRef,
+  });
+
+  // The budget holds every permit during a storm, so recoveries already waiting do not proceed either.
+  detector.subscribe((event) => {
+    if (event.type !== 'storm' || event.phase === 'cleared') return;
+    const storm = { active: event.phase === 'started', reason: event.state.reason };
+    signalStorm(client, env.TEMPORAL_TASK_QUEUE, storm).catch((error: unknown) =>
+      logger.error('could not signal the storm to the disruption budget', {
+        error: errorText(error),
+        ...storm,
+      }),
+    );
   });
 
   let stopping = false;

@@ -4,8 +4,9 @@
  */
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import { evidenceSignal } from '../workflows/messages';
-import { nodeRecoveryWorkflowId } from '../workflows/ids';
+import { disruptionBudgetWorkflow } from '../workflows/disruption-budget';
+import { evidenceSignal, stormSignal } from '../workflows/messages';
+import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../workflows/ids';
 import { nodeRecoveryWorkflow } from '../workflows/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
 import type { RecoveryConfig } from '../config/recovery-config';
@@ -57,4 +58,22 @@ export function nodeRecoveryPolicy(config: RecoveryConfig, totalNodes: number): 
     recoveryTimeout: `${config.recovery_timeout}s`,
     maxDisruptedNodes: maxDisruptedNodes(config, totalNodes),
   };
+}
+
+/**
+ * Tells the node disruption budget that a storm started (no permit is granted while it lasts) or
+ * that remediation may resume, starting the budget workflow if it does not run yet.
+ */
+export async function signalStorm(
+  client: Client,
+  taskQueue: string,
+  storm: { active: boolean; reason: string },
+): Promise<void> {
+  await client.workflow.signalWithStart(disruptionBudgetWorkflow, {
+    workflowId: disruptionBudgetWorkflowId('nodes'),
+    taskQueue,
+    args: [{ scope: 'nodes' }],
+    signal: stormSignal,
+    signalArgs: [storm],
+  });
 }
