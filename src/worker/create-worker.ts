@@ -3,7 +3,7 @@
  * activities and (optionally) a prebuilt workflow bundle are passed in.
  */
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 
 export interface CreateWorkerOptions {
@@ -20,13 +20,17 @@ export interface CreateWorkerOptions {
 /** Path the worker bundles workflows from (works from `src` under ts-jest/swc and from `dist`). */
 export const workflowsPath = require.resolve('../workflows');
 
-export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  // Bundled here rather than by Worker.create so webpack's chatter stays below the worker's log level.
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    workflowBundle,
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
     // At most 10 concurrent Kubernetes operations per worker (the design's limit).
     maxConcurrentActivityTaskExecutions: 10,
