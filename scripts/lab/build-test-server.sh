@@ -2,10 +2,15 @@
 # Resolves the official Temporal time-skipping test server (io.temporal:temporal-test-server) from
 # Maven Central and writes an exec wrapper the TypeScript SDK can spawn as `<wrapper> <port>`.
 # Prints the wrapper's path. Idempotent.
+#
+# The wrapper runs the JVM itself, or, when TEMPORAL_TEST_SERVER_UPSTREAM names a test server that
+# scripts/lab/test-server-up.sh started ahead of time, a TCP forwarder to it: the SDK gives the
+# process it spawns a fixed 5 s to listen, which a JVM on a loaded 2-core machine can miss.
 source "$(dirname "$0")/common.sh"
 
 if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then echo "$TEMPORAL_TEST_SERVER_PATH"; exit 0; fi
-dest="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+# The suffix versions the wrapper, so a change to it rebuilds the cache entry.
+dest="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION-w2"
 if [ -x "$dest/bin/temporal-test-server" ]; then echo "$dest/bin/temporal-test-server"; exit 0; fi
 
 need_cmd java "Install Java 17 or later (e.g. 'apt-get install openjdk-17-jre-headless')."
@@ -20,9 +25,13 @@ build() {
   mkdir -p "$1/bin"
   # The SDK kills the process it spawned, so the wrapper must exec the JVM (no orphan on teardown);
   # C1-only JIT and SerialGC start it in under a second, well inside the SDK's 5 s window.
+  cp "$REPO_ROOT/scripts/lab/tcp-forward.js" "$1/bin/tcp-forward.js"
   cat > "$1/bin/temporal-test-server" <<WRAPPER
 #!/bin/sh
 # Called by @temporalio/testing as: temporal-test-server <port>
+if [ -n "\$TEMPORAL_TEST_SERVER_UPSTREAM" ]; then
+  exec node "$dest/bin/tcp-forward.js" "\$1" "\$TEMPORAL_TEST_SERVER_UPSTREAM"
+fi
 exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m -Xmx512m \\
   -cp "$dest/lib/*" io.temporal.testserver.TestServer "\$@"
 WRAPPER

@@ -2,13 +2,14 @@
  * The operator CLI: start a node recovery by hand, read a recovery's status, list recoveries.
  * `runCli` takes its dependencies so tests drive it against a real Temporal server.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
 import { defaultRecoveryConfig, NodeProviders } from '../config/recovery-config';
 import { approveUpdate, statusQuery } from '../workflows/messages';
-import { NodeFailureReasons } from '../workflows/types';
+import { FinalPhases, NodeFailureReasons } from '../workflows/types';
 import type { NodeFailureReason } from '../workflows/types';
 import { nodeRecoveryPolicy, nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
 
@@ -19,6 +20,7 @@ export const usage = `usage: self-healing <command> [options]
   approve <node> --by <name> [--reject] [--comment <text>]
                                     answer the approval the node's recovery waits for
   status <node>                     print the recovery's status (phase, step, evidence, actions)
+  watch <node>                      print the recovery's steps as they happen, until it ends
   list [--query <visibility query>] list recoveries (default: running ones)`;
 
 /** Thrown for a bad command line; the message names the argument and the value. */
@@ -34,6 +36,8 @@ export interface CliDeps {
   /** Defaults for recoveries started by hand. @default defaultRecoveryConfig */
   config?: RecoveryConfig;
 }
+
+const WATCH_INTERVAL_MS = 1_000;
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/;
 
@@ -116,6 +120,19 @@ export async function runCli(
       const status = await client.workflow.getHandle(nodeRecoveryWorkflowId(target)).query(statusQuery);
       out(JSON.stringify(status, null, 2));
       return;
+    }
+    case 'watch': {
+      if (!target) throw new UsageError(`watch needs a node name\n${usage}`);
+      const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(target));
+      let last = '';
+      for (;;) {
+        const status = await handle.query(statusQuery);
+        const line = `${status.phase}: ${status.step}`;
+        if (line !== last) out(line);
+        last = line;
+        if (FinalPhases.includes(status.phase)) return;
+        await sleep(WATCH_INTERVAL_MS);
+      }
     }
     case 'list': {
       const query = values.query ?? `SelfHealingKind = 'node' AND ExecutionStatus = 'Running'`;

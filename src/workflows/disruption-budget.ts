@@ -23,7 +23,7 @@ import {
 } from './messages';
 
 /** How often the budget checks that its holders still run. */
-const HOLDER_CHECK_INTERVAL = '1 minute';
+const HOLDER_CHECK_INTERVAL = '5 minutes';
 
 const { closedWorkflows } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

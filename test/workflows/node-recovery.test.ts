@@ -67,7 +67,13 @@ beforeEach(() => {
   world = new FakeWorld();
 });
 
+const started: WorkflowHandle[] = [];
+
 afterEach(async () => {
+  // A test that failed half-way must not leave a recovery running into the next test's world.
+  for (const handle of started.splice(0)) {
+    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
+  }
   // Each test starts with an empty budget. Releasing (rather than terminating the budget workflow)
   // keeps the suite's single budget execution alive, as it is in production.
   const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('nodes'));
@@ -77,16 +83,18 @@ afterEach(async () => {
   }
 });
 
-function start(
+async function start(
   node: string,
   overrides: Partial<NodeRecoveryPolicy> = {},
   reason: NodeRecoveryInput['reason'] = 'NotReady',
 ) {
-  return env.client.workflow.start(nodeRecoveryWorkflow, {
+  const handle = await env.client.workflow.start(nodeRecoveryWorkflow, {
     taskQueue,
     workflowId: `${nodeRecoveryWorkflowId(node)}-${expect.getState().currentTestName ?? ''}`,
     args: [{ node, reason, detectedAt: new Date(0).toISOString(), policy: { ...policy, ...overrides } }],
   });
+  started.push(handle);
+  return handle;
 }
 
 async function waitForPhase(
@@ -94,7 +102,7 @@ async function waitForPhase(
   phase: RecoveryPhase,
 ): Promise<void> {
   let last = '';
-  for (let i = 0; i < 160; i++) {
+  for (let i = 0; i < 600; i++) {
     last = (await handle.query(statusQuery)).phase;
     if (last === phase) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
