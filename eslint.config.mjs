@@ -91,7 +91,9 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
     },
+    // Plain CommonJS scripts (jest.config.js, scripts/lab/tcp-forward.js) load modules with require().
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
