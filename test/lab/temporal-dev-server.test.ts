@@ -68,7 +68,9 @@ describe('on the Temporal dev server', () => {
 
     const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(node));
     expect(await handle.result()).toMatchObject({ outcome: 'recovered' });
-    expect(await cli('watch', node)).toEqual([`Recovered: ${node} is Ready and schedulable; workloads are back`]);
+    expect(await cli('watch', node)).toEqual([
+      `Recovered: ${node} is Ready and schedulable; workloads are back`,
+    ]);
 
     const ids = await listUntil(
       `SelfHealingTarget = '${node}' AND SelfHealingKind = 'node' AND SelfHealingPhase = 'Recovered'`,
