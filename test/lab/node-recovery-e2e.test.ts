@@ -8,8 +8,10 @@
  * manager's taint-based eviction (30 s in the lab) never moves them: whatever leaves a failed node
  * was moved by the product.
  *
- * The five sim nodes are left as they were found (a replaced node is created again under its own
- * name), and leftover workflows, namespaces and processes are removed.
+ * The suite works on simulated nodes of its own (`e2e-<run>-1..4`, labelled with the run, a label
+ * the sim provider copies to replacements), and its pods are pinned to them, so the shared
+ * sim-node-* and other suites' recoveries of them are never touched. Its nodes, namespaces,
+ * workflows and processes are removed afterwards.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -89,8 +91,9 @@ let buildDir: string | undefined;
 let worker: ProductProcess;
 let detector: ProductProcess;
 let workerCount = 0;
-/** The sim nodes as the suite found them; restored afterwards. */
-let originalNodes: string[] = [];
+/** Nodes of this run, and the label that marks them (and their replacements). */
+const runLabel = 'e2e.self-healing.dev/run';
+const ownNodes = [1, 2, 3, 4].map((i) => `e2e-${runId}-${i}`);
 const usedNodes = new Set<string>();
 const namespaces: string[] = [configNamespace];
 let flapping: Flapping | undefined;
@@ -103,14 +106,10 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: devServerAddress() });
   client = new Client({ connection });
   await registerSearchAttributes(connection, 'default');
-  originalNodes = (await core.listNode()).items
-    .map((n) => n.metadata?.name ?? '')
-    .filter((name) => /^sim-node-\d+$/.test(name))
-    .sort();
   // The budget is one workflow per Temporal namespace, bound to the task queue that started it; one
   // left by an earlier suite, with no worker behind it, would never grant this suite a permit.
   await terminateIfElsewhere(disruptionBudgetWorkflowId('nodes'));
-  for (const node of originalNodes) await terminateIfElsewhere(nodeRecoveryWorkflowId(node));
+  await createOwnNodes();
 
   await core.createNamespace({ body: { metadata: { name: configNamespace } } });
   await core.createNamespacedConfigMap({
@@ -142,7 +141,7 @@ afterAll(async () => {
   if (core) {
     for (const namespace of namespaces)
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-    await restoreNodes();
+    await deleteOwnNodes();
   }
   await connection?.close();
 }, 180_000);
@@ -208,33 +207,28 @@ async function terminateIfElsewhere(workflowId: string, { mineToo = false } = {}
   }
 }
 
-/** Gives back the sim nodes as they were: healthy, uncordoned, under their own names. */
-async function restoreNodes(): Promise<void> {
-  const nodes = (await core.listNode()).items;
-  for (const replacement of nodes.filter((n) => n.metadata?.annotations?.[ProviderAnnotations.replaces])) {
-    await core.deleteNode({ name: replacement.metadata?.name ?? '' }).catch(() => undefined);
-  }
-  for (const name of originalNodes) {
-    const node = await readNodeOrUndefined(kc, name);
-    if (!node) {
-      await createSimNode(kc, name);
-      continue;
-    }
-    await recoverNode(kc, name);
-    if (node.metadata?.annotations?.[Annotations.cordonedBy]) {
-      const annotations = Object.fromEntries(Object.values(Annotations).map((key) => [key, null]));
-      await core.patchNode(
-        { name, body: { metadata: { annotations }, spec: { unschedulable: null } } },
-        mergePatch,
-      );
-    }
+async function createOwnNodes(): Promise<void> {
+  for (const name of ownNodes) {
+    await createSimNode(kc, name);
+    await core.patchNode({ name, body: { metadata: { labels: { [runLabel]: runId } } } }, mergePatch);
   }
   await waitFor(
-    `sim nodes ${originalNodes.join(', ')} Ready again`,
-    () => Promise.all(originalNodes.map((name) => readNodeOrUndefined(kc, name))),
-    (found) => found.every((n) => conditionOf(n, 'Ready')?.status === 'True' && !n?.spec?.unschedulable),
+    `nodes ${ownNodes.join(', ')} Ready, without the not-ready taint`,
+    () => Promise.all(ownNodes.map((name) => readNodeOrUndefined(kc, name))),
+    (found) =>
+      found.every(
+        (n) =>
+          conditionOf(n, 'Ready')?.status === 'True' &&
+          !(n?.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready'),
+      ),
     { timeoutMs: 60_000, intervalMs: 500 },
   );
+}
+
+/** Deletes the nodes of this run, replacements included. */
+async function deleteOwnNodes(): Promise<void> {
+  const { items } = await core.listNode({ labelSelector: `${runLabel}=${runId}` });
+  for (const node of items) await core.deleteNode({ name: node.metadata?.name ?? '' }).catch(() => undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +267,29 @@ async function createDeployment(
           containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
           terminationGracePeriodSeconds: 5,
           tolerations: hourLongTolerations,
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: runLabel, operator: 'In', values: [runId] }] },
+                ],
+              },
+              ...(placement.preferNode
+                ? {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      {
+                        weight: 100,
+                        preference: {
+                          matchExpressions: [
+                            { key: 'kubernetes.io/hostname', operator: 'In', values: [placement.preferNode] },
+                          ],
+                        },
+                      },
+                    ],
+                  }
+                : {}),
+            },
+          },
           ...(placement.spread
             ? {
                 topologySpreadConstraints: [
@@ -283,28 +300,6 @@ async function createDeployment(
                     labelSelector: { matchLabels: labels },
                   },
                 ],
-              }
-            : {}),
-          ...(placement.preferNode
-            ? {
-                affinity: {
-                  nodeAffinity: {
-                    preferredDuringSchedulingIgnoredDuringExecution: [
-                      {
-                        weight: 100,
-                        preference: {
-                          matchExpressions: [
-                            {
-                              key: 'kubernetes.io/hostname',
-                              operator: 'In',
-                              values: [placement.preferNode],
-                            },
-                          ],
-                        },
-                      },
-                    ],
-                  },
-                },
               }
             : {}),
         },
@@ -353,19 +348,19 @@ async function waitForPdb(namespace: string, name: string, disruptionsAllowed: n
 
 const uidOf = (pod: V1Pod): string => pod.metadata?.uid ?? '';
 
-/** Nodes the product cordoned and did not uncordon. */
+/** Nodes of this run the product cordoned and did not uncordon. */
 async function nodesLeftCordoned(): Promise<string[]> {
-  return (await core.listNode()).items
+  return (await core.listNode({ labelSelector: `${runLabel}=${runId}` })).items
     .filter((n) => n.spec?.unschedulable && n.metadata?.annotations?.[Annotations.cordonedBy])
     .map((n) => n.metadata?.name ?? '');
 }
 
-/** A sim node (of those the suite found) that is Ready, runs a pod of `pods`, and is not excluded. */
+/** A node of this run (not a replacement) that runs a pod of `pods` and is not excluded. */
 function nodeOfSomePod(pods: V1Pod[], exclude: Set<string>): string {
   const node = pods
     .map((p) => p.spec?.nodeName ?? '')
-    .find((name) => originalNodes.includes(name) && !exclude.has(name));
-  if (!node) throw new Error(`no pod runs on a sim node outside ${[...exclude].join(', ')}`);
+    .find((name) => ownNodes.includes(name) && !exclude.has(name));
+  if (!node) throw new Error(`no pod runs on ${ownNodes.filter((n) => !exclude.has(n)).join(', ')}`);
   return node;
 }
 
@@ -498,26 +493,36 @@ function evictions(codePrefix: string): Promise<number> {
   );
 }
 
+/** Pods on `node` in every namespace, except terminating and DaemonSet pods (a drain leaves those). */
+async function podsToDrain(node: string): Promise<V1Pod[]> {
+  const { items } = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+  return items.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      !(p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'),
+  );
+}
+
 /**
- * Watches a namespace's pods and records every pod whose deletion started, with the node it was on.
- * client-node closes a watch after 30 s without events, so the watch resumes from the last
- * resourceVersion it saw.
+ * Watches the pods on `node`, in every namespace, and records the UIDs of those whose deletion
+ * started. client-node closes a watch after 30 s without events, so the watch resumes from the
+ * last resourceVersion it saw.
  */
-async function watchPodDeletions(namespace: string) {
-  const deleting = new Map<string, { name: string; node: string }>();
-  let resourceVersion = (await core.listNamespacedPod({ namespace })).metadata?.resourceVersion ?? '';
+async function watchPodDeletions(node: string) {
+  const deleting = new Set<string>();
+  const fieldSelector = `spec.nodeName=${node}`;
+  let resourceVersion =
+    (await core.listPodForAllNamespaces({ fieldSelector })).metadata?.resourceVersion ?? '';
   let stopped = false;
   let abort: AbortController | undefined;
   const watch = async (): Promise<void> => {
     abort = await new Watch(kc).watch(
-      `/api/v1/namespaces/${namespace}/pods`,
-      { resourceVersion, allowWatchBookmarks: true },
+      '/api/v1/pods',
+      { fieldSelector, resourceVersion, allowWatchBookmarks: true },
       (phase: string, pod: V1Pod) => {
         resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
-        const uid = uidOf(pod);
-        if (phase === 'BOOKMARK' || deleting.has(uid)) return;
-        if (phase === 'DELETED' || pod.metadata?.deletionTimestamp)
-          deleting.set(uid, { name: pod.metadata?.name ?? '', node: pod.spec?.nodeName ?? '' });
+        if (phase !== 'BOOKMARK' && (phase === 'DELETED' || pod.metadata?.deletionTimestamp))
+          deleting.add(uidOf(pod));
       },
       () => {
         if (!stopped) void watch().catch(() => undefined);
@@ -526,8 +531,8 @@ async function watchPodDeletions(namespace: string) {
   };
   await watch();
   return {
-    /** UIDs of pods on `node` whose deletion started since the watch began. */
-    leftNode: (node: string) => [...deleting].filter(([, p]) => p.node === node).map(([uid]) => uid),
+    /** UIDs of the pods whose deletion started since the watch began. */
+    deleted: () => [...deleting],
     stop: () => {
       stopped = true;
       abort?.abort();
@@ -603,7 +608,7 @@ describe('node recovery end to end (worker and detector as processes)', () => {
     'a flapping node is never remediated',
     () =>
       withProcessLogs(async () => {
-        const node = originalNodes.find((name) => name !== replacedNode) ?? '';
+        const node = ownNodes.find((name) => name !== replacedNode) ?? '';
         flappedNode = node;
         usedNodes.add(node);
         // Each NotReady spell is well under the 10 s window; together they span more than two windows.
@@ -638,11 +643,12 @@ describe('node recovery end to end (worker and detector as processes)', () => {
         // Pods nothing blocks, so the first worker has evicted something before it dies.
         await createDeployment(namespace, 'batch', 2, { preferNode: node });
         const batchPods = await waitForReadyPods(namespace, 'batch', 2);
-        const onNode = [...apiPods, ...batchPods].filter((p) => p.spec?.nodeName === node).map(uidOf);
         const batchOnNode = batchPods.filter((p) => p.spec?.nodeName === node).map(uidOf);
         expect(batchOnNode.length).toBeGreaterThan(0);
 
-        const deletions = await watchPodDeletions(namespace);
+        const deletions = await watchPodDeletions(node);
+        // Every pod a drain must move, this test's and any other namespace's.
+        const onNode = (await podsToDrain(node)).map(uidOf);
         try {
           const acceptedBefore = await evictions('2');
           const refusedBefore = await evictions('429');
@@ -654,7 +660,7 @@ describe('node recovery end to end (worker and detector as processes)', () => {
           expect(await waitForPhase(node, ['Draining'])).toBe('Draining');
           await waitFor(
             'the first worker to evict the unblocked pods and be refused by the PDB',
-            async () => ({ left: deletions.leftNode(node), refused: await evictions('429') }),
+            async () => ({ left: deletions.deleted(), refused: await evictions('429') }),
             ({ left, refused }) => batchOnNode.every((uid) => left.includes(uid)) && refused > refusedBefore,
             { timeoutMs: 90_000, intervalMs: 500 },
           );
@@ -708,10 +714,10 @@ describe('node recovery end to end (worker and detector as processes)', () => {
           // The watch may trail the API by a moment.
           const evicted = await waitFor(
             'the watch to see every pod that left the node',
-            () => Promise.resolve(deletions.leftNode(node)),
+            () => Promise.resolve(deletions.deleted()),
             (left) => onNode.every((uid) => left.includes(uid)),
             { timeoutMs: 10_000 },
-          ).catch(() => deletions.leftNode(node));
+          ).catch(() => deletions.deleted());
           expect(evicted.filter((uid) => !onNode.includes(uid))).toEqual([]);
           expect(new Set(evicted)).toEqual(new Set(onNode));
           // Each accepted eviction is one pod leaving the node: none was evicted twice.
