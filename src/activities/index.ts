@@ -11,7 +11,7 @@ import type { PermitRequest } from '../workflows/messages';
 import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
 import type { BudgetPort } from './budget';
 import { drainNode, pressureEvictionOrder } from './drain';
-import type { ClusterPort, NodeProvider, NotifierPort, ReplaceOutcome } from './ports';
+import type { ClusterPort, NodeProvider, NotifierPort, PodOnNode, ReplaceOutcome } from './ports';
 
 export interface ActivityDeps {
   cluster: ClusterPort;
@@ -52,6 +52,28 @@ const SKIP_WAIT_FOR_DELETE_MS = 5_000;
 /** Thrown (retryable) by verification while the cluster is not there yet; the retry policy polls. */
 export const NOT_READY_YET = 'NotReadyYet';
 
+/** What a drain attempt leaves in its heartbeat for the next attempt. */
+interface DrainCheckpoint {
+  /** Epoch milliseconds at which the whole drain times out. */
+  deadline: number;
+  /** Workloads of the pods that were on the node when the drain began. */
+  workloads: WorkloadRef[];
+}
+
+function uniqueWorkloads(workloads: WorkloadRef[]): WorkloadRef[] {
+  const byKey = new Map(workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
+  return [...byKey.values()];
+}
+
+/** The workloads whose pods a drain of these pods moves (DaemonSet and mirror pods stay). */
+function workloadsOf(pods: PodOnNode[]): WorkloadRef[] {
+  return uniqueWorkloads(
+    pods
+      .filter((p) => !p.mirror && p.controller?.kind !== 'DaemonSet')
+      .flatMap((p) => (p.workload ? [p.workload] : [])),
+  );
+}
+
 /** Builds the activity functions a worker registers. */
 export function createActivities({ cluster, notifier, nodeProvider, budget }: ActivityDeps) {
   const workflowId = (): string => activityInfo().workflowExecution?.workflowId ?? 'unknown';
@@ -91,6 +113,16 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
 
     /** Drains with kubectl drain semantics; heartbeats its progress; never runs past its timeout. */
     async drainNode(input: DrainInput): Promise<DrainSummary> {
+      // A retried attempt (after a worker crash) keeps the first attempt's deadline, so drain_timeout
+      // bounds the whole drain, and the workloads that were on the node when it began, so
+      // verification also waits for the pods an earlier attempt evicted.
+      const checkpoint =
+        (activityInfo().heartbeatDetails as DrainCheckpoint | undefined) ??
+        ({
+          deadline: Date.now() + msToNumber(input.timeout),
+          workloads: workloadsOf(await cluster.listPodsOnNode(input.node)),
+        } satisfies DrainCheckpoint);
+      heartbeat(checkpoint);
       // A node without a kubelet never confirms deletions: like kubectl drain
       // --skip-wait-for-delete-timeout, stop waiting for pods past their grace period there.
       const nodeDown = (await cluster.readNodeHealth(input.node)).ready !== 'True';
@@ -100,12 +132,12 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
           node: input.node,
           deleteEmptyDirData: input.deleteEmptyDirData,
           unmanagedPods: input.deleteUnmanaged ? 'delete' : 'skip',
-          timeoutMs: msToNumber(input.timeout),
+          timeoutMs: Math.max(0, checkpoint.deadline - Date.now()),
           dryRun: input.dryRun,
           ...(nodeDown ? { skipWaitForDeleteTimeoutMs: SKIP_WAIT_FOR_DELETE_MS } : {}),
         },
         {
-          onProgress: (progress) => heartbeat(progress),
+          onProgress: (progress) => heartbeat({ ...checkpoint, progress }),
           sleep: (ms) => sleep(ms),
           now: () => Date.now(),
           isCancelled: () => cancellationSignal().aborted,
@@ -122,7 +154,9 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
         outcome: report.outcome,
         lines: report.lines,
         blockingPdbs: report.blockingPdbs,
-        workloads: report.workloads,
+        workloads: input.dryRun
+          ? report.workloads
+          : uniqueWorkloads([...checkpoint.workloads, ...report.workloads]),
         unmanaged: report.skipped.filter((s) => s.why === 'unmanaged').map((s) => s.pod),
       };
     },
