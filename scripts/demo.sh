@@ -62,7 +62,7 @@ start_bg() { # start_bg <name> <command...>
   echo $! >"$pidfile"
 }
 start_bg worker node dist/worker/main.js
-start_bg detector node dist/starter/detector-main.js
+start_bg detector node --max-semi-space-size=1 dist/starter/detector-main.js
 log "worker and detector running (logs: $STATE_DIR/worker.log, $STATE_DIR/detector.log)"
 sleep 2
 

@@ -9,12 +9,14 @@
 source "$(dirname "$0")/common.sh"
 
 if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then echo "$TEMPORAL_TEST_SERVER_PATH"; exit 0; fi
-# The suffix versions the wrapper, so a change to it rebuilds the cache entry.
-dest="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION-w2"
+# Keyed by the files the entry is built from too, so a change to any of them rebuilds it.
+key="$(cat "$0" "$REPO_ROOT/scripts/lab/tcp-forward.js" "$REPO_ROOT"/scripts/lab/temporal-test-server/* | sha256sum | cut -c1-12)"
+dest="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION-$key"
 if [ -x "$dest/bin/temporal-test-server" ]; then echo "$dest/bin/temporal-test-server"; exit 0; fi
 
 need_cmd java "Install Java 17 or later (e.g. 'apt-get install openjdk-17-jre-headless')."
 need_cmd mvn "Install Maven (e.g. 'apt-get install maven')."
+need_cmd javac "Install a Java 17+ JDK (e.g. 'apt-get install openjdk-17-jdk-headless')."
 
 build() {
   log "resolving io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION from Maven Central (first time only; ~1 min)"
@@ -22,7 +24,10 @@ build() {
     -Dtemporal.version="$TEMPORAL_TEST_SERVER_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$1/lib" >&2 \
     || die "Maven could not resolve io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION (is Maven Central reachable?)"
-  mkdir -p "$1/bin"
+  mkdir -p "$1/bin" "$1/classes"
+  # Our own main binds the server to 127.0.0.1; the artifact's main listens on every interface.
+  javac -nowarn -d "$1/classes" -cp "$1/lib/*" "$REPO_ROOT/scripts/lab/temporal-test-server/LoopbackTestServer.java" >&2 \
+    || die "could not compile LoopbackTestServer against temporal-test-server $TEMPORAL_TEST_SERVER_VERSION"
   # The SDK kills the process it spawned, so the wrapper must exec the JVM (no orphan on teardown);
   # C1-only JIT and SerialGC start it in under a second, well inside the SDK's 5 s window.
   cp "$REPO_ROOT/scripts/lab/tcp-forward.js" "$1/bin/tcp-forward.js"
@@ -33,7 +38,7 @@ if [ -n "\$TEMPORAL_TEST_SERVER_UPSTREAM" ]; then
   exec node "$dest/bin/tcp-forward.js" "\$1" "\$TEMPORAL_TEST_SERVER_UPSTREAM"
 fi
 exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m -Xmx512m \\
-  -cp "$dest/lib/*" io.temporal.testserver.TestServer "\$@"
+  -cp "$dest/classes:$dest/lib/*" LoopbackTestServer "\$1"
 WRAPPER
   chmod +x "$1/bin/temporal-test-server"
 }

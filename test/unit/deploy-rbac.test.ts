@@ -349,7 +349,8 @@ describe('Deployments', () => {
   test('the entrypoints the Deployments run exist in the build', () => {
     for (const deployment of deployments)
       for (const container of podSpecOf(deployment).containers) {
-        const [script] = container.args ?? [];
+        // Node's own flags (e.g. --max-semi-space-size=1) come before the script.
+        const script = (container.args ?? []).find((arg) => !arg.startsWith('-'));
         expect(script).toMatch(/^dist\/.+\.js$/);
         const source = (script ?? '').replace(/^dist\//, 'src/').replace(/\.js$/, '.ts');
         expect(() => readFileSync(join(root, source))).not.toThrow();

@@ -361,7 +361,7 @@ export function createDetector(options: DetectorOptions): Detector {
       node: finding.node,
       reason: finding.reason,
       since: new Date(finding.since).toISOString(),
-      message: finding.message,
+      detail: finding.message,
     });
     enqueue(state, async () => {
       const actedAt = clock.now();
