@@ -76,10 +76,12 @@ afterEach(async () => {
   }
   // Each test starts with an empty budget. Releasing (rather than terminating the budget workflow)
   // keeps the suite's single budget execution alive, as it is in production.
-  const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('nodes'));
-  const status = await budget.query(budgetStatusQuery).catch(() => undefined);
-  for (const holder of [...(status?.holders ?? []), ...(status?.waiting ?? [])]) {
-    await budget.signal(releasePermitSignal, { holder });
+  for (const scope of ['nodes', 'control-plane']) {
+    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId(scope));
+    const status = await budget.query(budgetStatusQuery).catch(() => undefined);
+    for (const holder of [...(status?.holders ?? []), ...(status?.waiting ?? [])]) {
+      await budget.signal(releasePermitSignal, { holder });
+    }
   }
 });
 
@@ -209,6 +211,22 @@ describe('node recovery workflow', () => {
     expect(world.mutations.indexOf('cordon node-b')).toBeGreaterThan(
       world.mutations.indexOf('uncordon node-a'),
     );
+  });
+
+  it('remediates control-plane nodes one at a time, whatever the node budget', async () => {
+    world.addNode('cp-1', { controlPlane: true }).addNode('cp-2', { controlPlane: true });
+    const first = await start('cp-1', { maxDisruptedNodes: 5 });
+    await waitForPhase(first, 'AwaitingRecovery');
+    const second = await start('cp-2', { maxDisruptedNodes: 5 });
+    await waitForPhase(second, 'WaitingForBudget');
+    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('control-plane'));
+    expect(await budget.query(budgetStatusQuery)).toMatchObject({ limit: 1, holders: [first.workflowId] });
+    expect(world.mutations).not.toContain('cordon cp-2');
+
+    world.node('cp-1').ready = 'True';
+    await ready(first);
+    expect((await first.result()).outcome).toBe('recovered');
+    expect((await second.result()).outcome).toBe('replaced');
   });
 
   it('reclaims the permit of a holder that was terminated without releasing it', async () => {
