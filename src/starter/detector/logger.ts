@@ -41,10 +41,9 @@ export function jsonLogger(
     (level: LogLevel) =>
     (message: string, attributes: LogAttributes = {}): void => {
       if (LogLevels.indexOf(level) < threshold) return;
-      // The line's own fields come last: an attribute named `message` or `level` cannot overwrite them.
-      write(
-        `${JSON.stringify({ ...serializable(attributes), time: new Date().toISOString(), level, message })}\n`,
-      );
+      // An attribute named like one of the line's own fields cannot overwrite it.
+      const { time: _time, level: _level, message: _message, ...rest } = serializable(attributes);
+      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...rest })}\n`);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
