@@ -116,18 +116,26 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
       // A retried attempt (after a worker crash) keeps the first attempt's deadline, so drain_timeout
       // bounds the whole drain, and the workloads that were on the node when it began, so
       // verification also waits for the pods an earlier attempt evicted.
-      const checkpoint =
-        (activityInfo().heartbeatDetails as DrainCheckpoint | undefined) ??
-        ({
-          deadline: Date.now() + msToNumber(input.timeout),
-          workloads: workloadsOf(await cluster.listPodsOnNode(input.node)),
-        } satisfies DrainCheckpoint);
+      const previous = activityInfo().heartbeatDetails as DrainCheckpoint | undefined;
+      const checkpoint: DrainCheckpoint = {
+        deadline: previous?.deadline ?? Date.now() + msToNumber(input.timeout),
+        workloads: [...(previous?.workloads ?? [])],
+      };
       heartbeat(checkpoint);
+      // Remember the workloads of every pod the drain finds on the node, from its own listings:
+      // no extra API call, and the next heartbeat carries them to a retried attempt.
+      const observing: ClusterPort = Object.assign(Object.create(cluster) as ClusterPort, {
+        listPodsOnNode: async (node: string) => {
+          const pods = await cluster.listPodsOnNode(node);
+          checkpoint.workloads = uniqueWorkloads([...checkpoint.workloads, ...workloadsOf(pods)]);
+          return pods;
+        },
+      });
       // A node without a kubelet never confirms deletions: like kubectl drain
       // --skip-wait-for-delete-timeout, stop waiting for pods past their grace period there.
       const nodeDown = (await cluster.readNodeHealth(input.node)).ready !== 'True';
       const report = await drainNode(
-        cluster,
+        observing,
         {
           node: input.node,
           deleteEmptyDirData: input.deleteEmptyDirData,
