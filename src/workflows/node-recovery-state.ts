@@ -42,6 +42,9 @@ export class NodeRecoveryState {
 
   addEvidence(evidence: Evidence): void {
     this.observations++;
+    // Signal-with-start delivers the starting detection again as a signal: keep it once.
+    const last = this.evidence.at(-1);
+    if (last?.observedAt === evidence.observedAt && last.reason === evidence.reason) return;
     this.evidence.push(evidence);
     if (this.evidence.length > MAX_EVIDENCE) this.evidence.splice(0, this.evidence.length - MAX_EVIDENCE);
   }
