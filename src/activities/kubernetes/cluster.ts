@@ -16,8 +16,8 @@ import type { NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../w
 import { classifyKubeError, isNotFound, statusOf } from '../errors';
 import type { ClusterPort, CordonRequest, EvictionResult, PdbStatus, PodOnNode } from '../ports';
 import { MANAGER } from '../ports';
+import { createApiCalls } from './api-calls';
 import type { ApiLimiter } from './limiter';
-import { createApiLimiter } from './limiter';
 
 /** Annotations the product writes on nodes it cordons, so it never undoes a human's cordon. */
 export const Annotations = {
@@ -136,31 +136,7 @@ export function createKubernetesCluster(
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const policy = kubeConfig.makeApiClient(PolicyV1Api);
   const optOutLabel = options.optOutLabel ?? defaultRecoveryConfig.opt_out_label;
-  const limiter =
-    options.limiter ??
-    createApiLimiter({
-      maxConcurrency: defaultRecoveryConfig.api_max_concurrency,
-      qps: defaultRecoveryConfig.api_qps,
-    });
-
-  /** Runs one bounded API call; failures are classified as `what` (RBAC words: verb, resource, where). */
-  const api = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await limiter.run(call);
-    } catch (error) {
-      throw classifyKubeError(error, what);
-    }
-  };
-
-  /** Like {@link api}, but a 404 is an answer (undefined), not a failure. */
-  const apiOrGone = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await limiter.run(call);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw classifyKubeError(error, what);
-    }
-  };
+  const { api, apiOrGone, bounded } = createApiCalls(options.limiter);
 
   const readNode = (name: string) => apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
 
@@ -178,7 +154,7 @@ export function createKubernetesCluster(
       const { result, patch } = decide(node);
       if (!patch || !node) return result;
       try {
-        await limiter.run(() =>
+        await bounded(() =>
           core.patchNode(
             {
               name,
@@ -357,7 +333,7 @@ export function createKubernetesCluster(
     async evictPod(pod, gracePeriodSeconds): Promise<EvictionResult> {
       const what = `create pods/eviction ${podName(pod)}`;
       try {
-        await limiter.run(() =>
+        await bounded(() =>
           core.createNamespacedPodEviction({
             name: pod.name,
             namespace: pod.namespace,

@@ -6,11 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig, V1Node, V1Taint } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { NodeProviderName } from '../../config/recovery-config';
-import { defaultRecoveryConfig } from '../../config/recovery-config';
-import { classifyKubeError, isNotFound, statusOf } from '../errors';
+import { classifyKubeError, statusOf } from '../errors';
 import type { NodeProvider, ReplaceOutcome } from '../ports';
+import { createApiCalls } from './api-calls';
 import type { ApiLimiter } from './limiter';
-import { createApiLimiter } from './limiter';
 
 /** Annotations the providers read or write. */
 export const ProviderAnnotations = {
@@ -48,28 +47,8 @@ export function createNodeProvider(
   kubeConfig: KubeConfig,
   options: NodeProviderOptions = {},
 ): NodeProvider {
-  const limiter =
-    options.limiter ??
-    createApiLimiter({
-      maxConcurrency: defaultRecoveryConfig.api_max_concurrency,
-      qps: defaultRecoveryConfig.api_qps,
-    });
+  const { api, apiOrGone, bounded } = createApiCalls(options.limiter);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const api = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await limiter.run(call);
-    } catch (error) {
-      throw classifyKubeError(error, what);
-    }
-  };
-  const apiOrGone = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await limiter.run(call);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw classifyKubeError(error, what);
-    }
-  };
   const readNode = (node: string) => apiOrGone(`get nodes ${node}`, () => core.readNode({ name: node }));
   const deleteNode = (node: string) =>
     apiOrGone(`delete nodes ${node}`, () => core.deleteNode({ name: node }));
@@ -168,7 +147,7 @@ export function createNodeProvider(
     for (let attempt = 0; ; attempt += 1) {
       while (taken.has(candidate)) candidate = `${oldName}-r-${randomBytes(3).toString('hex').slice(0, 5)}`;
       try {
-        await limiter.run(() => core.createNode({ body: replacementOf(old, candidate, workflowId) }));
+        await bounded(() => core.createNode({ body: replacementOf(old, candidate, workflowId) }));
         break;
       } catch (error) {
         // Someone took the name between the list and the create: pick another.
