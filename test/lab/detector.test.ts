@@ -5,8 +5,6 @@
  * is all these tests look at. Nodes are restored and workflows terminated afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:https';
-import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -19,7 +17,15 @@ import { createDetectorKubernetes } from '../../src/starter/kubernetes';
 import { nodeRecoveryWorkflowId } from '../../src/starter/recoveries';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { devServerAddress } from '../support/lab';
-import { failNode, flapNode, loadLabKubeConfig, recoverNode, sleep, waitFor } from '../support/sim';
+import {
+  apiserverRequests,
+  failNode,
+  flapNode,
+  loadLabKubeConfig,
+  recoverNode,
+  sleep,
+  waitFor,
+} from '../support/sim';
 
 const namespace = `detector-${Date.now().toString(36)}`;
 const configName = 'self-healing-config';
@@ -105,32 +111,14 @@ async function recoveryExists(node: string): Promise<boolean> {
 }
 
 /** How many LIST requests for nodes the apiserver has served, from its own metrics. */
-async function apiserverNodeLists(): Promise<number> {
-  const server = new URL(kc.getCurrentCluster()?.server ?? '');
-  const options: RequestOptions = {
-    hostname: server.hostname,
-    port: server.port,
-    path: '/metrics',
-    method: 'GET',
-  };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    if (line.includes('resource="nodes"') && line.includes('verb="LIST"') && line.includes('subresource=""'))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+function apiserverNodeLists(): Promise<number> {
+  return apiserverRequests(
+    kc,
+    (labels) =>
+      labels.includes('resource="nodes"') &&
+      labels.includes('verb="LIST"') &&
+      labels.includes('subresource=""'),
+  );
 }
 
 describe('the detector on the lab', () => {

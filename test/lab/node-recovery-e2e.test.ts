@@ -16,8 +16,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeConfig, V1Deployment, V1Node, V1Pod } from '@kubernetes/client-node';
@@ -54,6 +52,7 @@ import {
   conditionOf,
   createSimNode,
   failNode,
+  apiserverRequests,
   flapNode,
   isPodReady,
   loadLabKubeConfig,
@@ -454,37 +453,10 @@ async function saveHistory(handle: WorkflowHandle, file: string): Promise<void> 
 // ---------------------------------------------------------------------------------------------
 // Observing the apiserver
 
-/** Sums `apiserver_request_total` over the series `match` accepts, from the apiserver's own metrics. */
-async function apiserverRequests(match: (labels: string) => boolean): Promise<number> {
-  const server = new URL(kc.getCurrentCluster()?.server ?? '');
-  const options: RequestOptions = {
-    hostname: server.hostname,
-    port: server.port,
-    path: '/metrics',
-    method: 'GET',
-  };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('apiserver_request_total{') && match(line.slice(0, line.lastIndexOf('}') + 1)))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
 /** Eviction requests the apiserver answered with `codePrefix` (e.g. '2' accepted, '429' refused by a PDB). */
 function evictions(codePrefix: string): Promise<number> {
   return apiserverRequests(
+    kc,
     (labels) =>
       labels.includes('resource="pods"') &&
       labels.includes('subresource="eviction"') &&

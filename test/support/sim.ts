@@ -12,6 +12,8 @@
  * - other pod states: status patches, which kwok leaves alone once a pod is Running.
  */
 import { existsSync } from 'node:fs';
+import { request } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import type { V1Node, V1Pod, V1ContainerStatus, V1PodCondition } from '@kubernetes/client-node';
 import {
   ApiException,
@@ -612,4 +614,35 @@ export function isPodReady(pod: V1Pod | undefined): boolean {
     pod?.status?.phase === 'Running' &&
     pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
   );
+}
+
+/**
+ * Sums `apiserver_request_total` over the series whose labels `match` accepts, read from the
+ * apiserver's own /metrics with the lab's admin credentials.
+ */
+export async function apiserverRequests(kc: KubeConfig, match: (labels: string) => boolean): Promise<number> {
+  const server = new URL(kc.getCurrentCluster()?.server ?? '');
+  const options: RequestOptions = {
+    hostname: server.hostname,
+    port: server.port,
+    path: '/metrics',
+    method: 'GET',
+  };
+  await kc.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('apiserver_request_total{') && match(line.slice(0, line.lastIndexOf('}') + 1)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
 }
