@@ -106,11 +106,12 @@ async function patchNode(name: string, body: object): Promise<V1Node> {
   return core.patchNode({ name, body }, mergePatch);
 }
 
-function podTemplate(app: string, extra: { emptyDir?: boolean } = {}) {
+function podTemplate(app: string, extra: { emptyDir?: boolean; onlyOn?: string[] } = {}) {
   return {
     metadata: { labels: { app } },
     spec: {
       terminationGracePeriodSeconds: 3,
+      ...(extra.onlyOn ? { affinity: hostnameIn(extra.onlyOn) } : {}),
       containers: [
         {
           name: 'app',
@@ -132,11 +133,30 @@ async function podsOnNode(node: string): Promise<V1Pod[]> {
   return (await core.listNamespacedPod({ namespace, fieldSelector: `spec.nodeName=${node}` })).items;
 }
 
+/** Required node affinity to the named nodes only. */
+function hostnameIn(nodes: string[]) {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: nodes }] },
+        ],
+      },
+    },
+  };
+}
+
 /**
  * Creates a Deployment whose pods all start on `node` (every other node is cordoned while they
- * schedule, then uncordoned), so a drain of `node` later moves them elsewhere.
+ * schedule, then uncordoned), so a drain of `node` later moves them elsewhere; with `onlyOn`, its
+ * pods may only ever run on those nodes.
  */
-async function deploymentOn(node: string, app: string, replicas: number): Promise<V1Pod[]> {
+async function deploymentOn(
+  node: string,
+  app: string,
+  replicas: number,
+  onlyOn?: string[],
+): Promise<V1Pod[]> {
   const others = (await core.listNode()).items
     .filter((n) => n.metadata?.name !== node && !n.spec?.unschedulable)
     .map((n) => n.metadata?.name ?? '');
@@ -146,7 +166,7 @@ async function deploymentOn(node: string, app: string, replicas: number): Promis
       namespace,
       body: {
         metadata: { name: app },
-        spec: { replicas, selector: { matchLabels: { app } }, template: podTemplate(app) },
+        spec: { replicas, selector: { matchLabels: { app } }, template: podTemplate(app, { onlyOn }) },
       },
     });
     const pods = await waitFor(
@@ -435,9 +455,14 @@ describe('pods on a node', () => {
 // drains behind PodDisruptionBudgets
 
 describe('drain behind a PodDisruptionBudget', () => {
-  test('minAvailable 2 of 3: dry-run changes nothing, then the drain evicts all three and reports the Deployment', async () => {
+  test('minAvailable 2 of 3: dry-run changes nothing, then the drain waits out the PDB, evicts all three and reports the Deployment', async () => {
     const node = await newNode('drain');
-    const original = await deploymentOn(node, 'web', 3);
+    // The pods may only run on `node` and on `landing`, which stays cordoned until the drain has
+    // met the PDB: the first replacement then cannot become Ready, so the second eviction is
+    // refused for certain rather than by a race with the scheduler.
+    const landing = await newNode('landing');
+    await patchNode(landing, { spec: { unschedulable: true } });
+    const original = await deploymentOn(node, 'web', 3, [node, landing]);
     await pdb('web', 'web', 2, 1);
     await expect(cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-drain' })).resolves.toBe(true);
 
@@ -458,23 +483,29 @@ describe('drain behind a PodDisruptionBudget', () => {
       (await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace })).status?.disruptionsAllowed,
     ).toBe(1);
 
-    const progress: string[][] = [];
+    const blocked: string[][] = [];
+    let openLanding: Promise<unknown> | undefined;
     const report = await drainNode(cluster, drainOptions(node), {
       ...realHooks,
-      onProgress: (p) => progress.push(p.blockingPdbs),
+      onProgress: (p) => {
+        if (p.blockingPdbs.length === 0) return;
+        blocked.push(p.blockingPdbs);
+        openLanding ??= patchNode(landing, { spec: { unschedulable: null } });
+      },
     });
+    await openLanding;
+    expect(blocked[0]).toEqual([`${namespace}/web`]);
     expect(report.outcome).toBe('drained');
     expect(report.evicted.map((p) => p.name).sort()).toEqual(original.map((p) => p.metadata?.name).sort());
     expect(report.workloads).toEqual([{ kind: 'Deployment', namespace, name: 'web' }]);
     expect(report.lines.some((l) => l.startsWith(`PDB ${namespace}/web blocks`))).toBe(true);
-    expect(progress.some((pdbs) => pdbs.includes(`${namespace}/web`))).toBe(true);
     expect(await podsOnNode(node)).toEqual([]);
     const moved = await waitFor(
       'web to be Ready elsewhere',
       () => podsOf('web'),
       (pods) => pods.length === 3 && pods.every(isPodReady),
     );
-    expect(moved.every((p) => p.spec?.nodeName !== node)).toBe(true);
+    expect(moved.every((p) => p.spec?.nodeName === landing)).toBe(true);
   });
 
   test('minAvailable 3 of 3: eviction answers blocked naming the PDB, and the drain times out naming it', async () => {
