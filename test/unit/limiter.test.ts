@@ -135,3 +135,124 @@ describe('API limiter: rate', () => {
     expect(() => createApiLimiter({ qps: 0 })).toThrow(RangeError);
   });
 });
+
+describe('API limiter: reconfigured while calls wait', () => {
+  /** Starts `count` calls that each hold their slot until the test resolves them. */
+  function hold(limiter: ReturnType<typeof createApiLimiter>, count: number) {
+    const calls = Array.from({ length: count }, () => deferred<number>());
+    const started: number[] = [];
+    const results = calls.map((call, i) =>
+      limiter.run(() => {
+        started.push(i);
+        return call.promise;
+      }),
+    );
+    return { calls, started, results };
+  }
+
+  test('raising the concurrency starts queued calls at once, oldest first', async () => {
+    const limiter = createApiLimiter({ maxConcurrency: 2, qps: 1000, burst: 1000 });
+    const { calls, started, results } = hold(limiter, 6);
+    await settle();
+    expect(started).toEqual([0, 1]);
+    expect(limiter.queued).toBe(4);
+
+    limiter.reconfigure({ maxConcurrency: 5 });
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(limiter.inFlight).toBe(5);
+    expect(limiter.queued).toBe(1);
+
+    calls.forEach((call, i) => call.resolve(i));
+    await expect(Promise.all(results)).resolves.toEqual([0, 1, 2, 3, 4, 5]);
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  test('lowering the concurrency lets calls in flight finish and starts no more until below the new limit', async () => {
+    const limiter = createApiLimiter({ maxConcurrency: 4, qps: 1000, burst: 1000 });
+    const { calls, started, results } = hold(limiter, 7);
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3]);
+
+    limiter.reconfigure({ maxConcurrency: 2 });
+    await settle();
+    expect(limiter.inFlight).toBe(4);
+
+    // 4 -> 3 -> 2 in flight: still not below the new limit of 2.
+    calls[0]?.resolve(0);
+    calls[1]?.resolve(1);
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(limiter.inFlight).toBe(2);
+    expect(limiter.queued).toBe(3);
+
+    // Each call that ends now makes room for exactly one waiting call.
+    calls[2]?.resolve(2);
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(limiter.inFlight).toBe(2);
+
+    calls.forEach((call, i) => call.resolve(i));
+    await expect(Promise.all(results)).resolves.toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.queued).toBe(0);
+  });
+
+  test('a call arriving after the limit was lowered waits behind the calls already queued', async () => {
+    const limiter = createApiLimiter({ maxConcurrency: 2, qps: 1000, burst: 1000 });
+    const { calls, started } = hold(limiter, 3);
+    await settle();
+    limiter.reconfigure({ maxConcurrency: 1 });
+    calls[0]?.resolve(0);
+    await settle();
+    // One in flight, which is the new limit: call 2 still waits, and a newcomer queues behind it.
+    const order: string[] = [];
+    const late = limiter.run(() => {
+      order.push('late');
+      return Promise.resolve();
+    });
+    await settle();
+    expect(started).toEqual([0, 1]);
+    expect(order).toEqual([]);
+    calls[1]?.resolve(1);
+    await settle();
+    expect(started).toEqual([0, 1, 2]);
+    expect(order).toEqual([]);
+    calls[2]?.resolve(2);
+    await late;
+    expect(order).toEqual(['late']);
+  });
+
+  test('a new rate applies to the next tokens; burst follows qps unless it was set', async () => {
+    const clock = manualClock();
+    const limiter = createApiLimiter({ maxConcurrency: 10, qps: 10, ...clock });
+    expect(limiter.limits).toEqual({ maxConcurrency: 10, qps: 10, burst: 10 });
+    for (let i = 0; i < 10; i += 1) await limiter.run(() => Promise.resolve());
+    expect(clock.sleeps).toEqual([]);
+
+    limiter.reconfigure({ qps: 2 });
+    expect(limiter.limits).toEqual({ maxConcurrency: 10, qps: 2, burst: 2 });
+    await limiter.run(() => Promise.resolve());
+    await limiter.run(() => Promise.resolve());
+    expect(clock.sleeps).toEqual([500, 500]);
+
+    const fixed = createApiLimiter({ qps: 10, burst: 3 });
+    fixed.reconfigure({ qps: 50 });
+    expect(fixed.limits.burst).toBe(3);
+  });
+
+  test('tokens saved up at a high rate are capped by the lower burst', async () => {
+    const clock = manualClock();
+    const limiter = createApiLimiter({ maxConcurrency: 10, qps: 100, ...clock });
+    limiter.reconfigure({ qps: 1 });
+    for (let i = 0; i < 2; i += 1) await limiter.run(() => Promise.resolve());
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  test('an invalid reconfiguration is refused and the limits in force stay', () => {
+    const limiter = createApiLimiter({ maxConcurrency: 3, qps: 5 });
+    expect(() => limiter.reconfigure({ maxConcurrency: 0 })).toThrow(RangeError);
+    expect(() => limiter.reconfigure({ qps: -1 })).toThrow(RangeError);
+    expect(limiter.limits).toEqual({ maxConcurrency: 3, qps: 5, burst: 5 });
+  });
+});
