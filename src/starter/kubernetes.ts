@@ -1,7 +1,8 @@
 /**
  * The detector process's only adapter for `@kubernetes/client-node` (the activities have their own,
  * src/activities/kubernetes/cluster.ts). It builds list+watch informers that keep only the fields
- * the rules read, restarts them after errors with backoff, and records Kubernetes Events.
+ * the rules read, restarts them after errors with backoff, and records Kubernetes Events. The
+ * worker uses its ConfigMap informer and Events too, for the same live config (src/worker/main.ts).
  *
  * Why the trimming is done by hand: client-node's `ListWatch` has no transform hook, so the list
  * function and the `Watch` callback are wrapped to strip objects before the cache stores them
@@ -92,8 +93,15 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return kc;
 }
 
-/** Builds the adapter over a kubeconfig. */
-export function createDetectorKubernetes(kc: KubeConfig, logger: Logger): DetectorKubernetes {
+/**
+ * Builds the adapter over a kubeconfig.
+ * @param component who the Events it records say they come from. @default {@link DETECTOR_COMPONENT}
+ */
+export function createDetectorKubernetes(
+  kc: KubeConfig,
+  logger: Logger,
+  component: string = DETECTOR_COMPONENT,
+): DetectorKubernetes {
   const core = kc.makeApiClient(CoreV1Api);
   return {
     nodeInformer: () =>
@@ -130,9 +138,9 @@ export function createDetectorKubernetes(kc: KubeConfig, logger: Logger): Detect
               type: event.type,
               reason: event.reason,
               message: event.message.slice(0, MAX_EVENT_MESSAGE),
-              source: { component: DETECTOR_COMPONENT },
-              reportingComponent: DETECTOR_COMPONENT,
-              reportingInstance: DETECTOR_COMPONENT,
+              source: { component },
+              reportingComponent: component,
+              reportingInstance: component,
               firstTimestamp: now,
               lastTimestamp: now,
               count: 1,

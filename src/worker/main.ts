@@ -1,17 +1,19 @@
-/** Worker entrypoint: reads the environment, connects to Temporal and Kubernetes, runs until signalled. */
+/**
+ * Worker entrypoint: reads the environment, connects to Temporal and Kubernetes, keeps the config
+ * live from the ConfigMap, runs until signalled.
+ */
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createTemporalBudget } from '../activities/budget';
-import { createKubernetesCluster } from '../activities/kubernetes/cluster';
-import { createApiLimiter } from '../activities/kubernetes/limiter';
-import { createNodeProvider } from '../activities/kubernetes/node-providers';
-import { createEventNotifier } from '../activities/notifier';
 import { loadEnv } from '../config/env';
-import { defaultRecoveryConfig } from '../config/recovery-config';
+import { createClusterConfigSource } from '../starter/config-source';
+import { jsonLogger } from '../starter/detector/logger';
+import { createDetectorKubernetes } from '../starter/kubernetes';
 import { connectionOptions } from './connect';
 import { createWorker } from './create-worker';
+import { WORKER_COMPONENT, createLiveAdapters } from './live-config';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
@@ -20,15 +22,16 @@ async function main(): Promise<void> {
   if (env.KUBECONFIG) kubeConfig.loadFromFile(env.KUBECONFIG);
   else kubeConfig.loadFromDefault();
 
-  // One limiter for every Kubernetes call this worker makes (the design's 10 concurrent operations).
-  const limiter = createApiLimiter({
-    maxConcurrency: defaultRecoveryConfig.api_max_concurrency,
-    qps: defaultRecoveryConfig.api_qps,
-  });
-  const cluster = createKubernetesCluster(kubeConfig, {
-    limiter,
-    optOutLabel: defaultRecoveryConfig.opt_out_label,
-  });
+  // The same live config as the detector; read before the first activity, so no call runs under
+  // defaults the ConfigMap overrides (an opt-out label, say).
+  const logger = jsonLogger();
+  const configSource = createClusterConfigSource(
+    createDetectorKubernetes(kubeConfig, logger, WORKER_COMPONENT),
+    { name: env.SELF_HEALING_CONFIG_NAME, namespace: env.SELF_HEALING_CONFIG_NAMESPACE },
+    logger,
+  );
+  await configSource.start();
+  const { cluster, notifier, nodeProvider } = createLiveAdapters(kubeConfig, configSource);
 
   const options = await connectionOptions(env);
   const nativeConnection = await NativeConnection.connect(options);
@@ -41,14 +44,15 @@ async function main(): Promise<void> {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       activities: createActivities({
         cluster,
-        notifier: createEventNotifier(cluster),
-        nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
+        notifier,
+        nodeProvider,
         budget: createTemporalBudget(client, env.TEMPORAL_TASK_QUEUE),
       }),
     });
     // The SDK shuts down gracefully on SIGINT/SIGTERM (shutdownGraceTime); a second signal forces exit.
     await worker.run();
   } finally {
+    await configSource.stop();
     await connection.close();
     await nativeConnection.close();
   }

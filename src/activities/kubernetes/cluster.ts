@@ -46,8 +46,11 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Options for {@link createKubernetesCluster}. */
 export interface KubernetesClusterOptions {
-  /** The product's opt-out label, opted out when its value is `true`. @default config `opt_out_label` */
-  optOutLabel?: string;
+  /**
+   * The product's opt-out label, opted out when its value is `true`. A function is asked on every
+   * read, so the worker can follow the live config. @default config `opt_out_label`
+   */
+  optOutLabel?: string | (() => string);
   /**
    * Bounds every call; share one per worker with the node providers.
    * @default a limiter at the config defaults `api_max_concurrency` and `api_qps`
@@ -135,7 +138,8 @@ export function createKubernetesCluster(
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const policy = kubeConfig.makeApiClient(PolicyV1Api);
-  const optOutLabel = options.optOutLabel ?? defaultRecoveryConfig.opt_out_label;
+  const { optOutLabel: label = defaultRecoveryConfig.opt_out_label } = options;
+  const optOutLabel = typeof label === 'function' ? label : () => label;
   const { api, apiOrGone, bounded } = createApiCalls(options.limiter);
 
   const readNode = (name: string) => apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
@@ -253,7 +257,7 @@ export function createKubernetesCluster(
         optedOut:
           labels[OptOutLabels.medik8s] === 'true' ||
           Object.hasOwn(labels, OptOutLabels.clusterApi) ||
-          labels[optOutLabel] === 'true',
+          labels[optOutLabel()] === 'true',
         controlPlane: Object.hasOwn(labels, CONTROL_PLANE_LABEL),
       };
     },

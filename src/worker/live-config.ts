@@ -1,0 +1,56 @@
+/**
+ * The worker's adapters, kept in step with the live config (the ConfigMap `self-healing-config`
+ * the detector reads too): the one API limiter every Kubernetes call of the worker goes through
+ * (`api_max_concurrency`, `api_qps`), the cluster adapter's opt-out label (`opt_out_label`) and
+ * the notifier (`notification_enabled`). A change applies to the next call, without a restart.
+ * The recovery policy is not here: the detector snapshots it into each workflow's input.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createKubernetesCluster } from '../activities/kubernetes/cluster';
+import type { ApiLimiter, ApiLimits } from '../activities/kubernetes/limiter';
+import { createApiLimiter } from '../activities/kubernetes/limiter';
+import { createNodeProvider } from '../activities/kubernetes/node-providers';
+import { createEventNotifier } from '../activities/notifier';
+import type { ClusterPort, NodeProvider, NotifierPort } from '../activities/ports';
+import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
+import type { ConfigSource } from '../starter/config-source';
+
+/** Component name on the Events the worker records (InvalidConfig on the ConfigMap). */
+export const WORKER_COMPONENT = 'self-healing-worker';
+
+/** The adapters activities are built over, following the config in force. */
+export interface LiveAdapters {
+  /** Shared by the cluster adapter and every node provider. */
+  limiter: ApiLimiter;
+  cluster: ClusterPort;
+  notifier: NotifierPort;
+  nodeProvider: (name: NodeProviderName) => NodeProvider;
+  /** Stops following the config (the adapters keep the values last applied). */
+  close(): void;
+}
+
+/** The limiter bounds a config asks for. */
+export function apiLimitsOf(config: RecoveryConfig): Pick<ApiLimits, 'maxConcurrency' | 'qps'> {
+  return { maxConcurrency: config.api_max_concurrency, qps: config.api_qps };
+}
+
+/**
+ * Builds the worker's adapters over a kubeconfig and a config source. Start a live source before
+ * calling this, so the first call already runs under the ConfigMap's values, not the defaults.
+ */
+export function createLiveAdapters(kubeConfig: KubeConfig, config: ConfigSource): LiveAdapters {
+  const limiter = createApiLimiter(apiLimitsOf(config.current()));
+  // The source only ever hands over validated configs, so reconfigure cannot refuse one.
+  const close = config.onChange((next) => limiter.reconfigure(apiLimitsOf(next)));
+  const cluster = createKubernetesCluster(kubeConfig, {
+    limiter,
+    optOutLabel: () => config.current().opt_out_label,
+  });
+  return {
+    limiter,
+    cluster,
+    notifier: createEventNotifier(cluster, { enabled: () => config.current().notification_enabled }),
+    nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
+    close,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * notification_enabled: an alert reaches the notification channel (today the alert Event on the
+ * node) only while notifications are enabled, decided per alert, so a ConfigMap change applies to
+ * the next alert of a running recovery.
+ */
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createEventNotifier } from '../../src/activities/notifier';
+import type { ClusterPort } from '../../src/activities/ports';
+import { defaultRecoveryConfig } from '../../src/config/recovery-config';
+import { staticConfigSource } from '../../src/starter/config-source';
+import type { Alert } from '../../src/workflows/types';
+
+type NodeEvent = Parameters<ClusterPort['recordNodeEvent']>[1] & { node: string };
+
+/** A cluster that only records Events; nothing else may be called. */
+function recordingCluster(events: NodeEvent[]): ClusterPort {
+  const unused = () => Promise.reject(new Error('not used by the notifier'));
+  return {
+    readNodeHealth: unused,
+    cordon: unused,
+    uncordon: unused,
+    recordNodeEvent: async (node, event) => {
+      events.push({ node, ...event });
+    },
+    listPodsOnNode: unused,
+    evictPod: unused,
+    deletePod: unused,
+    disruptionBudgetsFor: unused,
+    readWorkloads: unused,
+  };
+}
+
+const escalation: Alert = {
+  severity: 'critical',
+  target: 'node-a',
+  title: 'Node node-a needs a human',
+  detail: 'drain timed out',
+  workflowId: 'node-recovery/node-a',
+};
+
+/** Runs notify in an activity context and returns the log lines it wrote. */
+async function notifyIn(notify: (alert: Alert) => Promise<void>, alert: Alert) {
+  const lines: { level: LogLevel; message: string; meta?: LogMetadata }[] = [];
+  const at =
+    (level: LogLevel) =>
+    (message: string, meta?: LogMetadata): void => {
+      lines.push({ level, message, ...(meta ? { meta } : {}) });
+    };
+  const logger: Logger = {
+    log: (level, message, meta) => at(level)(message, meta),
+    trace: at('TRACE'),
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warn: at('WARN'),
+    error: at('ERROR'),
+  };
+  await new MockActivityEnvironment(undefined, { logger }).run(notify, alert);
+  return lines;
+}
+
+describe('the event notifier and notification_enabled', () => {
+  test('enabled (the default): the alert is logged and recorded as a Warning Event on the node', async () => {
+    const events: NodeEvent[] = [];
+    const notifier = createEventNotifier(recordingCluster(events));
+    const lines = await notifyIn(notifier.notify, escalation);
+    expect(events).toEqual([
+      {
+        node: 'node-a',
+        type: 'Warning',
+        reason: 'SelfHealingEscalated',
+        message: 'Node node-a needs a human: drain timed out (workflow node-recovery/node-a)',
+      },
+    ]);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'alert' }));
+  });
+
+  test('disabled: no alert Event is sent, and the alert stays in the log', async () => {
+    const events: NodeEvent[] = [];
+    const notifier = createEventNotifier(recordingCluster(events), { enabled: () => false });
+    const lines = await notifyIn(notifier.notify, escalation);
+    expect(events).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'alert not sent: notification_enabled is false',
+        meta: expect.objectContaining({ target: 'node-a', title: 'Node node-a needs a human' }),
+      }),
+    );
+  });
+
+  test('the switch is read per alert: a config change applies to the next alert', async () => {
+    const events: NodeEvent[] = [];
+    const config = staticConfigSource();
+    const notifier = createEventNotifier(recordingCluster(events), {
+      enabled: () => config.current().notification_enabled,
+    });
+    await notifyIn(notifier.notify, escalation);
+    config.set({ ...defaultRecoveryConfig, notification_enabled: false });
+    await notifyIn(notifier.notify, { ...escalation, detail: 'second' });
+    config.set({ ...defaultRecoveryConfig, notification_enabled: true });
+    await notifyIn(notifier.notify, { ...escalation, detail: 'third' });
+    expect(events.map((e) => e.message)).toEqual([
+      expect.stringContaining('drain timed out'),
+      expect.stringContaining('third'),
+    ]);
+  });
+});
