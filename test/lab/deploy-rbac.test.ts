@@ -19,8 +19,10 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { createClusterConfigSource } from '../../src/starter/config-source';
 import { createDetectorKubernetes } from '../../src/starter/kubernetes';
 import { silentLogger } from '../../src/starter/detector';
+import { WORKER_COMPONENT } from '../../src/worker/live-config';
 import { loadLabKubeConfig, statusCodeOf, waitFor } from '../support/sim';
 
 const deployDir = join(__dirname, '..', '..', 'deploy');
@@ -151,7 +153,7 @@ describe('the worker ServiceAccount', () => {
     ]);
   });
 
-  test('may not do anything else: no namespaces, secrets, pod edits, node deletion or Events outside default', async () => {
+  test('may not do anything else: no namespaces, secrets, pod edits, node deletion or Events outside default and its own namespace', async () => {
     await expectAccess(worker, [
       [{ verb: 'delete', resource: 'namespaces', name: 'default' }, false],
       [{ verb: 'create', resource: 'namespaces' }, false],
@@ -170,6 +172,60 @@ describe('the worker ServiceAccount', () => {
       [{ verb: 'delete', resource: 'poddisruptionbudgets', group: 'policy', namespace: 'any-app' }, false],
       [{ verb: 'escalate', resource: 'clusterroles', group: 'rbac.authorization.k8s.io' }, false],
     ]);
+  });
+});
+
+/** Resolves with `promise`, or fails naming `what` and `why()` after `ms` (informers retry a 403 forever). */
+async function within<T>(ms: number, what: string, promise: Promise<T>, why: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms: ${why()}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('the worker ServiceAccount and the live config', () => {
+  test('may read only its own ConfigMap, and record Events in its namespace', async () => {
+    await expectAccess(worker, [
+      [{ verb: 'list', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
+      [{ verb: 'watch', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
+      [{ verb: 'list', resource: 'configmaps', namespace }, false],
+      [{ verb: 'list', resource: 'configmaps', namespace, name: 'someone-elses' }, false],
+      [{ verb: 'update', resource: 'configmaps', namespace, name: 'self-healing-config' }, false],
+      [{ verb: 'list', resource: 'configmaps', namespace: 'default', name: 'self-healing-config' }, false],
+      [{ verb: 'create', resource: 'events', namespace }, true],
+    ]);
+  });
+
+  test("the worker's real config source syncs with these rights and reads the deployed ConfigMap", async () => {
+    const kubernetes = createDetectorKubernetes(worker, silentLogger, WORKER_COMPONENT);
+    const informer = kubernetes.configMapInformer(namespace, 'self-healing-config');
+    const source = createClusterConfigSource(
+      { ...kubernetes, configMapInformer: () => informer },
+      { name: 'self-healing-config', namespace },
+      silentLogger,
+    );
+    try {
+      await within(
+        15_000,
+        'the config source',
+        source.start(),
+        () => informer.stats().lastError ?? 'no error',
+      );
+      expect(source.status()).toMatchObject({ origin: 'configmap' });
+      expect(source.current().node_provider).toBe('none');
+      await waitFor(
+        'the config watch open',
+        () => Promise.resolve(informer.stats()),
+        (stats) => stats.watches > 0 && stats.restarts === 0,
+      );
+    } finally {
+      await source.stop();
+    }
   });
 });
 

@@ -199,7 +199,9 @@ describe('RBAC', () => {
   test('the worker is granted exactly what the cluster adapter calls; node providers add only their own verbs', () => {
     const cluster = needsOf('src/activities/kubernetes/cluster.ts', WORKER_CALLS);
     const providers = needsOf('src/activities/kubernetes/node-providers.ts', WORKER_CALLS);
-    const base = rolesOf('self-healing-worker').filter((r) => !r.metadata.name.includes('-provider-'));
+    const base = rolesOf('self-healing-worker').filter(
+      (r) => !r.metadata.name.includes('-provider-') && r.metadata.name !== 'self-healing-worker-config',
+    );
     const baseGrants = grants(base.flatMap((r) => r.rules ?? []));
     expect(sorted(baseGrants)).toEqual(sorted(cluster));
 
@@ -220,7 +222,7 @@ describe('RBAC', () => {
         expect(grants(role.rules ?? []).has('/nodes:create')).toBe(false);
   });
 
-  test('the worker writes Events only in namespace default, where the adapter records them', () => {
+  test('the worker writes Events only where its adapters record them: Node Events in default, config Events in its namespace', () => {
     const source = readFileSync(join(root, 'src/activities/kubernetes/cluster.ts'), 'utf8');
     expect(source).toMatch(/createNamespacedEvent\(\{\s*namespace: 'default'/);
     const eventRoles = rolesOf('self-healing-worker').filter((r) =>
@@ -228,7 +230,32 @@ describe('RBAC', () => {
     );
     expect(eventRoles.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
       'Role default/self-healing-worker-events',
+      'Role self-healing/self-healing-worker-config',
     ]);
+  });
+
+  test('the worker reads the live config as the detector does: its ConfigMap by name, Events on it', () => {
+    // The worker builds the detector's config source over the detector adapter's ConfigMap informer
+    // and Event recorder: those calls, and only those (no node informer), are what it needs.
+    const main = readFileSync(join(root, 'src/worker/main.ts'), 'utf8');
+    expect(main).toMatch(/createClusterConfigSource\(\s*createDetectorKubernetes\(/);
+    const adapter = needsOf('src/starter/kubernetes.ts', DETECTOR_CALLS);
+    const configNeeds = [...adapter].filter((n) => !n.startsWith('/nodes:'));
+    const role = find('Role', 'self-healing-worker-config', 'self-healing');
+    expect(sorted(grants(role.rules ?? []))).toEqual(sorted(configNeeds));
+    const defaults = envSchema.parse({});
+    expect(role.metadata.namespace).toBe(defaults.SELF_HEALING_CONFIG_NAMESPACE);
+    expect((role.rules ?? []).filter((r) => r.resources?.includes('configmaps'))).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: [defaults.SELF_HEALING_CONFIG_NAME],
+        verbs: ['list', 'watch'],
+      },
+    ]);
+    // Same rights as the detector's namespaced Role: one ConfigMap, Events in its namespace.
+    const detector = find('Role', 'self-healing-detector', 'self-healing');
+    expect(sorted(grants(role.rules ?? []))).toEqual(sorted(grants(detector.rules ?? [])));
   });
 
   test('the detector is granted exactly what its adapter calls, and no write verb on nodes', () => {
