@@ -35,7 +35,10 @@ export const recoveryConfigSchema = z
     pod_restart_threshold: z.coerce.number().int().min(1).max(20).default(5),
     /** Seconds a recovery may take to verify before it escalates. @default 300 */
     recovery_timeout: seconds(60, 1800, 300),
-    /** Send notifications (log + Kubernetes Events are always written). @default true */
+    /**
+     * Send alerts to notification channels (today the alert Event on the node); the alert's log line
+     * and the per-step Events are written either way. Read by the worker at each alert. @default true
+     */
     notification_enabled: bool(true),
 
     /** Run every decision and record it; mutate nothing. @default false */
@@ -64,9 +67,9 @@ export const recoveryConfigSchema = z
     approval_timeout: seconds(60, 86400, 1800),
     /** Label that opts a node out of remediation when set to "true". @default 'self-healing.temporal.io/exclude' */
     opt_out_label: z.string().min(1).default('self-healing.temporal.io/exclude'),
-    /** Concurrent Kubernetes API operations per worker. @default 10 */
+    /** Concurrent Kubernetes API operations per worker, applied live. @default 10 */
     api_max_concurrency: z.coerce.number().int().min(1).max(100).default(10),
-    /** Client-side rate limit for Kubernetes API calls per worker, requests per second. @default 20 */
+    /** Client-side rate limit for Kubernetes API calls per worker, requests per second, applied live. @default 20 */
     api_qps: z.coerce.number().min(1).max(1000).default(20),
   })
   .strict();
