@@ -76,7 +76,7 @@ cat >&2 <<MSG
 
   Temporal UI:  $ui/namespaces/default/workflows?query=SelfHealingKind%3D%22node%22
   Look at:      workflow node-recovery/$node (its SelfHealingPhase search attribute changes as it
-                goes), the 'status' query on its Queries tab, and disruption-budget/nodes.
+                goes), the 'status' query on its Queries tab, and disruption-budget/self-healing/nodes.
   In a shell:   kubectl --kubeconfig $KUBECONFIG describe node $node   (the recovery's Events)
 
 MSG

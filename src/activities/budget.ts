@@ -4,22 +4,21 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import { acquirePermitSignal } from '../workflows/messages';
 import type { PermitRequest } from '../workflows/messages';
 
 export interface BudgetPort {
-  /** Queues the holder at the budget of `scope`, starting the budget workflow if needed. */
-  requestPermit(scope: string, request: PermitRequest): Promise<void>;
+  /** Queues the holder at the budget `budgetId` of `scope`, starting the budget workflow if needed. */
+  requestPermit(budgetId: string, scope: string, request: PermitRequest): Promise<void>;
   /** The IDs among `workflowIds` whose executions are no longer running. */
   closedWorkflows(workflowIds: string[]): Promise<string[]>;
 }
 
 export function createTemporalBudget(client: Client, taskQueue: string): BudgetPort {
   return {
-    async requestPermit(scope, request) {
+    async requestPermit(budgetId, scope, request) {
       await client.workflow.signalWithStart('disruptionBudgetWorkflow', {
-        workflowId: disruptionBudgetWorkflowId(scope),
+        workflowId: budgetId,
         taskQueue,
         args: [{ scope }],
         signal: acquirePermitSignal,

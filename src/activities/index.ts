@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { NodeProviderName } from '../config/recovery-config';
+import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import type { PermitRequest } from '../workflows/messages';
 import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
 import type { BudgetPort } from './budget';
@@ -251,8 +252,14 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
       await notifier.notify(alert);
     },
 
-    async requestPermit({ scope, ...request }: PermitRequest & { scope: string }): Promise<void> {
-      await budget.requestPermit(scope, request);
+    /** `budget`: the budget's workflow ID (absent from workflows older than per-queue budgets). */
+    async requestPermit({
+      scope,
+      budget: budgetId,
+      ...request
+    }: PermitRequest & { scope: string; budget?: string }): Promise<void> {
+      const id = budgetId ?? disruptionBudgetWorkflowId(scope, activityInfo().taskQueue);
+      await budget.requestPermit(id, scope, request);
     },
 
     async closedWorkflows(workflowIds: string[]): Promise<string[]> {

@@ -9,7 +9,7 @@ import { connectionOptions } from '../worker/connect';
 import { createClusterConfigSource } from './config-source';
 import { createDetector, jsonLogger } from './detector';
 import { createDetectorKubernetes, errorText, loadKubeConfig } from './kubernetes';
-import { signalStorm } from './recoveries';
+import { stormRelay } from './storm-relay';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
@@ -28,17 +28,7 @@ async function main(): Promise<void> {
     alertTarget: configSource.objectRef,
   });
 
-  // The budget holds every permit during a storm, so recoveries already waiting do not proceed either.
-  detector.subscribe((event) => {
-    if (event.type !== 'storm' || event.phase === 'cleared') return;
-    const storm = { active: event.phase === 'started', reason: event.state.reason };
-    signalStorm(client, env.TEMPORAL_TASK_QUEUE, storm).catch((error: unknown) =>
-      logger.error('could not signal the storm to the disruption budget', {
-        error: errorText(error),
-        ...storm,
-      }),
-    );
-  });
+  detector.subscribe(stormRelay(client, env.TEMPORAL_TASK_QUEUE, logger));
 
   let stopping = false;
   const shutdown = (signal: string) => {

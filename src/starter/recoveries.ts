@@ -70,7 +70,7 @@ export async function signalStorm(
   storm: { active: boolean; reason: string },
 ): Promise<void> {
   await client.workflow.signalWithStart(disruptionBudgetWorkflow, {
-    workflowId: disruptionBudgetWorkflowId('nodes'),
+    workflowId: disruptionBudgetWorkflowId('nodes', taskQueue),
     taskQueue,
     args: [{ scope: 'nodes' }],
     signal: stormSignal,

@@ -1,7 +1,7 @@
 /**
  * The cluster-wide disruption budget: a durable semaphore that at most `limit` recoveries hold at
- * once. One execution per scope (`disruption-budget/nodes`, `disruption-budget/control-plane`),
- * shared by every worker. Holders that end without releasing (failed, terminated) are reclaimed.
+ * once. One execution per scope and task queue (`disruption-budget/<task queue>/nodes`,
+ * `…/control-plane`), shared by every worker of that queue. Holders that end without releasing (failed, terminated) are reclaimed.
  */
 import {
   allHandlersFinished,
@@ -121,7 +121,10 @@ export async function disruptionBudgetWorkflow({ scope, state }: DisruptionBudge
       changed = false;
       for (const holder of budget.grantable()) {
         try {
-          await getExternalWorkflowHandle(holder).signal(permitGrantedSignal, { scope });
+          await getExternalWorkflowHandle(holder).signal(permitGrantedSignal, {
+            scope,
+            budget: workflowInfo().workflowId,
+          });
         } catch {
           // The holder is gone already: give the permit back.
           budget.release(holder);

@@ -5,7 +5,16 @@ export function nodeRecoveryWorkflowId(node: string): string {
   return `node-recovery/${node}`;
 }
 
-/** The workflow ID of a disruption budget scope (`nodes`, `control-plane`). */
-export function disruptionBudgetWorkflowId(scope: string): string {
+/**
+ * The workflow ID of a disruption budget scope (`nodes`, `control-plane`) of the workers polling
+ * `taskQueue`. The budget runs on that task queue, so a fleet moved to another queue gets a budget
+ * its workers poll instead of waiting forever on one nobody runs.
+ */
+export function disruptionBudgetWorkflowId(scope: string, taskQueue: string): string {
+  return `disruption-budget/${taskQueue}/${scope}`;
+}
+
+/** The ID budgets had before they were per task queue; recorded histories still name it. */
+export function legacyDisruptionBudgetWorkflowId(scope: string): string {
   return `disruption-budget/${scope}`;
 }

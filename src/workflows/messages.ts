@@ -28,7 +28,12 @@ export interface PermitRequest {
 export const acquirePermitSignal = defineSignal<[PermitRequest]>('acquirePermit');
 export const releasePermitSignal = defineSignal<[{ holder: string }]>('releasePermit');
 /** The budget granted the permit to the recovery. */
-export const permitGrantedSignal = defineSignal<[{ scope: string }]>('permitGranted');
+export interface PermitGrant {
+  scope: string;
+  /** Workflow ID of the granting budget, where the permit goes back. Absent in older histories. */
+  budget?: string;
+}
+export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 /** The detector's storm guard: while a storm is active, no permit is granted. */
 export const stormSignal = defineSignal<[{ active: boolean; reason: string }]>('storm');
 

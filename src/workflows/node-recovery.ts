@@ -17,7 +17,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
-import { disruptionBudgetWorkflowId } from './ids';
+import { disruptionBudgetWorkflowId, legacyDisruptionBudgetWorkflowId } from './ids';
 import {
   approveUpdate,
   evidenceSignal,
@@ -75,14 +75,17 @@ export async function nodeRecoveryWorkflow(input: NodeRecoveryInput): Promise<No
 class NodeRecovery {
   private readonly node: string;
   private cordoned = false;
-  private permitScope: string | undefined;
+  /** The budget asked for a permit, and where the permit goes back. */
+  private permit: { scope: string; budget: string } | undefined;
 
   constructor(private readonly state: NodeRecoveryState) {
     this.node = state.input.node;
     setHandler(statusQuery, () => state.status());
     setHandler(evidenceSignal, (evidence) => state.addEvidence(evidence));
-    setHandler(permitGrantedSignal, () => {
+    setHandler(permitGrantedSignal, (grant) => {
       state.permitGranted = true;
+      // Histories from before per-queue budgets carry no budget ID: theirs was the legacy one.
+      if (this.permit) this.permit.budget = grant.budget ?? legacyDisruptionBudgetWorkflowId(grant.scope);
     });
     setHandler(
       approveUpdate,
@@ -281,23 +284,21 @@ class NodeRecovery {
       'WaitingForBudget',
       `wait for a permit of the ${scope} disruption budget (at most ${limit} at once)`,
     );
-    this.permitScope = scope;
-    await k8s.requestPermit({ scope, holder: workflowInfo().workflowId, limit });
+    const budget = disruptionBudgetWorkflowId(scope, workflowInfo().taskQueue);
+    this.permit = { scope, budget };
+    await k8s.requestPermit({ scope, budget, holder: workflowInfo().workflowId, limit });
     await condition(() => this.state.permitGranted);
   }
 
   async releasePermit(): Promise<void> {
-    if (!this.permitScope) return;
+    if (!this.permit) return;
     const holder = workflowInfo().workflowId;
     try {
-      await getExternalWorkflowHandle(disruptionBudgetWorkflowId(this.permitScope)).signal(
-        releasePermitSignal,
-        { holder },
-      );
+      await getExternalWorkflowHandle(this.permit.budget).signal(releasePermitSignal, { holder });
     } catch {
       // The budget reclaims permits of closed holders by itself.
     }
-    this.permitScope = undefined;
+    this.permit = undefined;
   }
 
   async escalate(why: string): Promise<NodeRecoveryResult> {

@@ -1,13 +1,15 @@
 /**
  * The detector on the lab: the simulated cluster's real apiserver and the Temporal dev server, with
  * a 10 s confirmation window (health_check_interval 10 × node_failure_threshold 1) read from a
- * ConfigMap. No worker polls the test's task queue: a started recovery just stays Running, which
- * is all these tests look at. Nodes are restored and workflows terminated afterwards.
+ * ConfigMap. No worker polls the test's task queue: a started recovery (or the node budget the
+ * storm relay signals) just stays Running, which is all these tests look at. Nodes are restored
+ * and workflows terminated afterwards.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { LiveConfigSource } from '../../src/starter/config-source';
 import { createClusterConfigSource, staticConfigSource } from '../../src/starter/config-source';
 import type { Detector, DetectorEvent } from '../../src/starter/detector';
@@ -15,6 +17,8 @@ import { createDetector, silentLogger } from '../../src/starter/detector';
 import type { DetectorKubernetes } from '../../src/starter/kubernetes';
 import { createDetectorKubernetes } from '../../src/starter/kubernetes';
 import { nodeRecoveryWorkflowId } from '../../src/starter/recoveries';
+import { stormRelay } from '../../src/starter/storm-relay';
+import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { devServerAddress } from '../support/lab';
 import {
@@ -38,7 +42,7 @@ const optOutLabel = 'remediation.medik8s.io/exclude-from-remediation';
 const failing = 'sim-node-2';
 const flapping = 'sim-node-3';
 const optedOut = 'sim-node-4';
-const usedNodes = [failing, flapping, optedOut];
+const usedNodes: string[] = [failing, flapping, optedOut];
 
 let kc: KubeConfig;
 let core: CoreV1Api;
@@ -63,7 +67,7 @@ beforeAll(async () => {
     namespace,
     body: {
       metadata: { name: configName, namespace },
-      data: { health_check_interval: '10', node_failure_threshold: '1' },
+      data: { health_check_interval: '10', node_failure_threshold: '1', storm_cooldown: '5' },
     },
   });
   kubernetes = createDetectorKubernetes(kc, silentLogger);
@@ -87,23 +91,49 @@ afterAll(async () => {
     }
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   }
-  if (client) await Promise.all(usedNodes.map(terminateRecovery));
+  if (client) {
+    await Promise.all(usedNodes.map(terminateRecovery));
+    await terminate(disruptionBudgetWorkflowId('nodes', taskQueue));
+  }
   await connection?.close();
 });
 
-async function terminateRecovery(node: string): Promise<void> {
+async function terminate(workflowId: string): Promise<void> {
   try {
-    await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).terminate('detector test cleanup');
+    await client.workflow.getHandle(workflowId).terminate('detector test cleanup');
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
 }
 
-/** Whether a recovery of `node` was ever started in this Temporal namespace (running or not). */
-async function recoveryExists(node: string): Promise<boolean> {
+function terminateRecovery(node: string): Promise<void> {
+  return terminate(nodeRecoveryWorkflowId(node));
+}
+
+/** The `storm` signals the workflow `workflowId` received, in order. */
+async function stormSignals(workflowId: string): Promise<{ active: boolean; reason: string }[]> {
   try {
-    await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).describe();
-    return true;
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const signal = e.workflowExecutionSignaledEventAttributes;
+      const payload = signal?.input?.payloads?.[0];
+      if (signal?.signalName !== 'storm' || !payload) return [];
+      return [defaultPayloadConverter.fromPayload<{ active: boolean; reason: string }>(payload)];
+    });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return [];
+    throw error;
+  }
+}
+
+/**
+ * Whether a recovery of `node` was started in this Temporal namespace (running or not), at all or
+ * at `since` or later.
+ */
+async function recoveryExists(node: string, since = 0): Promise<boolean> {
+  try {
+    const { startTime } = await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).describe();
+    return startTime.getTime() >= since;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
@@ -224,6 +254,49 @@ describe('the detector on the lab', () => {
       expect.objectContaining({ type: 'finding-suppressed', node: optedOut, why: 'opted-out' }),
     );
     await recoverNode(kc, optedOut);
+  });
+
+  it('in a storm starts no recovery and holds the node budget, and lifts the hold once remediation resumes', async () => {
+    detector.subscribe(stormRelay(client, taskQueue, silentLogger));
+    const budget = disruptionBudgetWorkflowId('nodes', taskQueue);
+    const all = (await core.listNode()).items.map((n) => n.metadata?.name ?? '');
+    // This LIST is the test's own, not the detector's.
+    nodeListsAtStart = await apiserverNodeLists();
+    // More than storm_threshold_percent (40 %) of the nodes, failing at once: the flapping node and
+    // nodes no other test uses first.
+    const needed = Math.floor((all.length * 40) / 100) + 1;
+    const storming = [...all.filter((n) => !usedNodes.includes(n)), flapping].slice(0, needed);
+    expect(storming).toHaveLength(needed);
+    usedNodes.push(...storming.filter((n) => !usedNodes.includes(n)));
+    await Promise.all(storming.map(terminateRecovery));
+    const suppressedBefore = detector.stats().suppressed.storm;
+
+    const failedAt = Date.now();
+    await Promise.all(storming.map((node) => failNode(kc, node, 'NotReady')));
+    await waitFor(
+      'the storm signal at the node budget',
+      () => stormSignals(budget),
+      (signals) => signals.some((s) => s.active),
+      { timeoutMs: 15_000 },
+    );
+    expect(events).toContainEqual(expect.objectContaining({ type: 'storm', phase: 'started' }));
+    // Past the confirmation window: every failed node would have been remediated without the storm.
+    await sleep(WINDOW_MS + 3_000);
+    for (const node of storming) expect(await recoveryExists(node, failedAt)).toBe(false);
+    expect(detector.stats().suppressed.storm).toBeGreaterThanOrEqual(suppressedBefore + needed);
+
+    // The storm clears as soon as the first of them is Ready again; the 5 s cooldown lets the others
+    // be seen Ready before remediation resumes (else it would rightly start on the ones still down).
+    await Promise.all(storming.map((node) => recoverNode(kc, node)));
+    const signals = await waitFor(
+      'the budget to hear that remediation resumes',
+      () => stormSignals(budget),
+      (all) => all.at(-1)?.active === false,
+      { timeoutMs: 15_000 },
+    );
+    expect(signals.map((s) => s.active)).toEqual([true, false]);
+    expect(signals[0]?.reason).toMatch(new RegExp(`^${needed} of ${all.length} nodes turned unhealthy`));
+    for (const node of storming) expect(await recoveryExists(node, failedAt)).toBe(false);
   });
 
   it('made no LIST of nodes after start-up: watches only', async () => {

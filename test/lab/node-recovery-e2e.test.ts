@@ -105,9 +105,6 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: devServerAddress() });
   client = new Client({ connection });
   await registerSearchAttributes(connection, 'default');
-  // The budget is one workflow per Temporal namespace, bound to the task queue that started it; one
-  // left by an earlier suite, with no worker behind it, would never grant this suite a permit.
-  await terminateIfElsewhere(disruptionBudgetWorkflowId('nodes'));
   await createOwnNodes();
 
   await core.createNamespace({ body: { metadata: { name: configNamespace } } });
@@ -135,7 +132,7 @@ afterAll(async () => {
   if (buildDir) removeBuild(buildDir);
   if (client) {
     for (const node of usedNodes) await terminate(nodeRecoveryWorkflowId(node));
-    await terminateIfElsewhere(disruptionBudgetWorkflowId('nodes'), { mineToo: true });
+    await terminate(disruptionBudgetWorkflowId('nodes', taskQueue));
   }
   if (core) {
     for (const namespace of namespaces)
@@ -191,16 +188,6 @@ async function withProcessLogs(body: () => Promise<void>): Promise<void> {
 async function terminate(workflowId: string): Promise<void> {
   try {
     await client.workflow.getHandle(workflowId).terminate('node-recovery-e2e cleanup');
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
-}
-
-/** Terminates the running execution of `workflowId` if it runs on another task queue (or on ours too). */
-async function terminateIfElsewhere(workflowId: string, { mineToo = false } = {}): Promise<void> {
-  try {
-    const { status, taskQueue: queue } = await client.workflow.getHandle(workflowId).describe();
-    if (status.name === 'RUNNING' && (mineToo || queue !== taskQueue)) await terminate(workflowId);
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }

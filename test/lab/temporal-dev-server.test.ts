@@ -91,7 +91,7 @@ describe('on the Temporal dev server', () => {
           ) + '\n',
         );
       await save(nodeRecoveryWorkflowId(node), 'node-recovery-recovered.json');
-      await save(disruptionBudgetWorkflowId('nodes'), 'disruption-budget.json');
+      await save(disruptionBudgetWorkflowId('nodes', taskQueue), 'disruption-budget.json');
     }
   });
 

@@ -8,6 +8,7 @@ import type { Activities, DrainSummary } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
 import type { ReplaceOutcome } from '../../src/activities/ports';
 import type { Alert, NodeHealth } from '../../src/workflows/types';
+import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 
 export interface FakeNode {
   ready: NodeHealth['ready'];
@@ -157,7 +158,8 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
     async notify(alert) {
       world.alerts.push(alert);
     },
-    requestPermit: async ({ scope, ...request }) => budget.requestPermit(scope, request),
+    requestPermit: async ({ scope, budget: id, ...request }) =>
+      budget.requestPermit(id ?? disruptionBudgetWorkflowId(scope, taskQueue), scope, request),
     closedWorkflows: async (ids) => budget.closedWorkflows(ids),
   };
 }

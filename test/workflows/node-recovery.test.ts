@@ -77,7 +77,7 @@ afterEach(async () => {
   // Each test starts with an empty budget. Releasing (rather than terminating the budget workflow)
   // keeps the suite's single budget execution alive, as it is in production.
   for (const scope of ['nodes', 'control-plane']) {
-    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId(scope));
+    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId(scope, taskQueue));
     const status = await budget.query(budgetStatusQuery).catch(() => undefined);
     for (const holder of [...(status?.holders ?? []), ...(status?.waiting ?? [])]) {
       await budget.signal(releasePermitSignal, { holder });
@@ -199,7 +199,7 @@ describe('node recovery workflow', () => {
     const second = await start('node-b');
     await waitForPhase(second, 'WaitingForBudget');
     const budget = await env.client.workflow
-      .getHandle(disruptionBudgetWorkflowId('nodes'))
+      .getHandle(disruptionBudgetWorkflowId('nodes', taskQueue))
       .query(budgetStatusQuery);
     expect(budget).toMatchObject({ limit: 1, holders: [first.workflowId], waiting: [second.workflowId] });
     expect(world.mutations).not.toContain('cordon node-b');
@@ -219,7 +219,7 @@ describe('node recovery workflow', () => {
     await waitForPhase(first, 'AwaitingRecovery');
     const second = await start('cp-2', { maxDisruptedNodes: 5 });
     await waitForPhase(second, 'WaitingForBudget');
-    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('control-plane'));
+    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('control-plane', taskQueue));
     expect(await budget.query(budgetStatusQuery)).toMatchObject({ limit: 1, holders: [first.workflowId] });
     expect(world.mutations).not.toContain('cordon cp-2');
 
@@ -243,7 +243,7 @@ describe('node recovery workflow', () => {
   it('starts nothing disruptive during a storm, and resumes when the storm clears', async () => {
     world.addNode('node-a');
     await env.client.workflow.signalWithStart('disruptionBudgetWorkflow', {
-      workflowId: disruptionBudgetWorkflowId('nodes'),
+      workflowId: disruptionBudgetWorkflowId('nodes', taskQueue),
       taskQueue,
       args: [{ scope: 'nodes' }],
       signal: stormSignal,
@@ -256,7 +256,7 @@ describe('node recovery workflow', () => {
     expect(world.mutations).toEqual([]);
 
     await env.client.workflow
-      .getHandle(disruptionBudgetWorkflowId('nodes'))
+      .getHandle(disruptionBudgetWorkflowId('nodes', taskQueue))
       .signal(stormSignal, { active: false, reason: '' });
     expect((await handle.result()).outcome).toBe('replaced');
   });
