@@ -10,14 +10,20 @@
  * - emptyDir pods are evicted only with `deleteEmptyDirData` (their data is lost), else reported;
  * - pods without a controller are left and reported (`skip`), or deleted (`delete`, only after a
  *   human approved it), since nothing would recreate them;
- * - the rest are evicted through the Eviction API with their own grace period; a 429 (a
- *   PodDisruptionBudget) is retried with exponential backoff and the budget is reported.
+ * - the rest are evicted through the Eviction API with their own grace period, several at once as
+ *   kubectl drain does (at most `concurrency`); a 429 (a PodDisruptionBudget) is retried with
+ *   exponential backoff and the budget is reported.
  * The drain then waits until the pods are gone from the node. Its timeout is finite: at the
  * deadline it returns a `timed-out` report instead of throwing or hanging.
+ *
+ * Nothing stands between the first listing and the first eviction: the pods are listed without
+ * resolving their workloads (a ReplicaSet's Deployment costs an API call per ReplicaSet), and the
+ * workloads of the pods that leave are resolved after the evictions were issued.
  */
 import { CancelledFailure } from '@temporalio/common';
+import { defaultRecoveryConfig } from '../config/recovery-config';
 import type { PodRef, WorkloadRef } from '../workflows/types';
-import type { ClusterPort, PodOnNode } from './ports';
+import type { ClusterPort, EvictionResult, PodOnNode } from './ports';
 
 /** Backoff between evictions of a pod a PodDisruptionBudget blocks. */
 export const EvictionBackoff = {
@@ -27,6 +33,9 @@ export const EvictionBackoff = {
 
 /** How long a drain waits between re-listing the node's pods. @default 1000 */
 export const DRAIN_POLL_MS = 1_000;
+
+/** How often a long round of evictions reports progress (the activity's heartbeat). */
+const PROGRESS_INTERVAL_MS = 1_000;
 
 export interface DrainOptions {
   node: string;
@@ -40,6 +49,12 @@ export interface DrainOptions {
   dryRun: boolean;
   /** @default {@link DRAIN_POLL_MS} */
   pollIntervalMs?: number;
+  /**
+   * Evictions in flight at once. The API limiter still bounds every call; this keeps a node's
+   * evictions from queueing ahead of every other call the worker makes.
+   * @default config `api_max_concurrency`
+   */
+  concurrency?: number;
   /**
    * Stop waiting for a pod once this long has passed since its deletion deadline (deletionTimestamp,
    * which is the start of deletion plus its grace period), as kubectl drain
@@ -99,6 +114,14 @@ const nameOf = (pod: PodRef): string => `${pod.namespace}/${pod.name}`;
 const names = (pods: readonly PodRef[]): string => pods.map(nameOf).join(', ');
 const workloadKey = (w: WorkloadRef): string => `${w.kind}/${w.namespace}/${w.name}`;
 
+/** The pods' workloads, each once, in the pods' order. */
+function uniqueWorkloads(pods: readonly PodOnNode[]): WorkloadRef[] {
+  const byKey = new Map<string, WorkloadRef>();
+  for (const { workload } of pods)
+    if (workload && !byKey.has(workloadKey(workload))) byKey.set(workloadKey(workload), workload);
+  return [...byKey.values()];
+}
+
 type Decision =
   | { action: 'wait' }
   | { action: 'delete'; why: string }
@@ -136,8 +159,8 @@ export async function drainNode(
   options: DrainOptions,
   hooks: DrainHooks,
 ): Promise<DrainReport> {
-  const pods = await cluster.listPodsOnNode(options.node);
-  if (options.dryRun) return planDrain(cluster, options, pods);
+  if (options.dryRun) return planDrain(cluster, options, await cluster.listPodsOnNode(options.node));
+  const pods = await cluster.listPodsOnNode(options.node, { resolveWorkloads: false });
   return new Drain(cluster, options, hooks).run(pods);
 }
 
@@ -217,7 +240,8 @@ class Drain {
   private readonly toEvict = new Map<string, PendingEviction>();
   /** Pods evicted, deleted or already terminating, by uid, until they leave the node. */
   private readonly leaving = new Map<string, PodOnNode>();
-  private readonly workloads = new Map<string, WorkloadRef>();
+  /** Pods whose workload verification waits for, by uid, in the order they were noted. */
+  private readonly moved = new Map<string, PodOnNode>();
   private readonly startedAt: number;
   private readonly deadline: number;
 
@@ -235,6 +259,7 @@ class Drain {
     for (;;) {
       if (this.hooks.isCancelled?.()) throw new CancelledFailure(`drain of ${this.options.node} cancelled`);
       await this.evictDue();
+      await this.resolveWorkloads();
       this.hooks.onProgress(this.progress());
       if (this.toEvict.size === 0 && this.leaving.size === 0) return this.finish('drained');
       const now = this.hooks.now();
@@ -286,42 +311,101 @@ class Drain {
     }
   }
 
+  /**
+   * Evicts every pod that is due, up to `concurrency` at once. Results are applied in the pods'
+   * order, whatever order the answers come in, so the report reads the same at any concurrency.
+   * After a failure no further eviction starts; the first failure is thrown once the others ended.
+   */
   private async evictDue(): Promise<void> {
-    for (const [uid, pending] of this.toEvict) {
-      if (pending.nextAttemptAt > this.hooks.now()) continue;
-      const { pod } = pending;
-      const result = await this.cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
-      switch (result.outcome) {
-        case 'evicted':
-          this.toEvict.delete(uid);
-          this.leaving.set(uid, pod);
-          this.report.evicted.push(refOf(pod));
-          this.noteWorkload(pod);
-          this.say(`evicted ${nameOf(pod)} (grace ${pod.terminationGracePeriodSeconds}s)`);
-          break;
-        case 'gone':
-          this.toEvict.delete(uid);
-          this.say(`${nameOf(pod)} was already gone`);
-          break;
-        case 'blocked': {
-          const changed = result.pdbs.join() !== pending.blockedBy.join() || pending.blockedBy.length === 0;
-          if (changed)
-            this.say(
-              result.pdbs.length > 0
-                ? `PDB ${result.pdbs.join(', ')} blocks ${nameOf(pod)}; retrying with backoff`
-                : `eviction of ${nameOf(pod)} refused (429): ${result.message}; retrying with backoff`,
-            );
-          pending.blockedBy = result.pdbs;
-          pending.nextAttemptAt = this.hooks.now() + pending.backoffMs;
-          pending.backoffMs = Math.min(pending.backoffMs * 2, EvictionBackoff.maxMs);
-        }
+    const now = this.hooks.now();
+    const due = [...this.toEvict].filter(([, pending]) => pending.nextAttemptAt <= now);
+    const results: ({ result: EvictionResult } | { error: unknown } | undefined)[] = [];
+    let started = 0;
+    let applied = 0;
+    let failed = false;
+    let reportedAt = now;
+    const applyInOrder = (): void => {
+      for (let r = results[applied]; r && applied < due.length; r = results[++applied]) {
+        const [uid, pending] = due[applied] as [string, PendingEviction];
+        if ('result' in r) this.applyEviction(uid, pending, r.result);
       }
+      if (this.hooks.now() - reportedAt >= PROGRESS_INTERVAL_MS) {
+        reportedAt = this.hooks.now();
+        this.hooks.onProgress(this.progress());
+      }
+    };
+    const evictor = async (): Promise<void> => {
+      while (started < due.length && !failed && !this.hooks.isCancelled?.()) {
+        const index = started++;
+        const { pod } = (due[index] as [string, PendingEviction])[1];
+        try {
+          results[index] = { result: await this.cluster.evictPod(pod, pod.terminationGracePeriodSeconds) };
+        } catch (error) {
+          results[index] = { error };
+          failed = true;
+        }
+        applyInOrder();
+      }
+    };
+    const concurrency = Math.max(1, this.options.concurrency ?? defaultRecoveryConfig.api_max_concurrency);
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, evictor));
+    // Evictions after a failure (or a cancellation) were never started: apply what did happen.
+    due.forEach(([uid, pending], index) => {
+      const r = results[index];
+      if (index >= applied && r && 'result' in r) this.applyEviction(uid, pending, r.result);
+    });
+    const failure = results.find((r) => r !== undefined && 'error' in r);
+    if (failure && 'error' in failure) throw failure.error;
+  }
+
+  private applyEviction(uid: string, pending: PendingEviction, result: EvictionResult): void {
+    const { pod } = pending;
+    switch (result.outcome) {
+      case 'evicted':
+        this.toEvict.delete(uid);
+        this.leaving.set(uid, pod);
+        this.report.evicted.push(refOf(pod));
+        this.noteWorkload(pod);
+        this.say(`evicted ${nameOf(pod)} (grace ${pod.terminationGracePeriodSeconds}s)`);
+        break;
+      case 'gone':
+        this.toEvict.delete(uid);
+        this.say(`${nameOf(pod)} was already gone`);
+        break;
+      case 'blocked': {
+        const changed = result.pdbs.join() !== pending.blockedBy.join() || pending.blockedBy.length === 0;
+        if (changed)
+          this.say(
+            result.pdbs.length > 0
+              ? `PDB ${result.pdbs.join(', ')} blocks ${nameOf(pod)}; retrying with backoff`
+              : `eviction of ${nameOf(pod)} refused (429): ${result.message}; retrying with backoff`,
+          );
+        pending.blockedBy = result.pdbs;
+        pending.nextAttemptAt = this.hooks.now() + pending.backoffMs;
+        pending.backoffMs = Math.min(pending.backoffMs * 2, EvictionBackoff.maxMs);
+      }
+    }
+  }
+
+  /**
+   * Resolves the workloads of the pods listed without one, once their evictions were issued: the
+   * pods that leave (verification waits for their workloads) and the pods still to evict.
+   */
+  private async resolveWorkloads(): Promise<void> {
+    const unresolved = [...this.moved.values(), ...[...this.toEvict.values()].map((p) => p.pod)].filter(
+      (p) => !p.workload && p.controller,
+    );
+    if (unresolved.length === 0) return;
+    for (const pod of await this.cluster.resolveWorkloads(unresolved)) {
+      if (this.moved.has(pod.uid)) this.moved.set(pod.uid, pod);
+      const pending = this.toEvict.get(pod.uid);
+      if (pending) pending.pod = pod;
     }
   }
 
   /** Re-lists the node: pods that left are done; new pods (a race with the cordon) are admitted. */
   private async refresh(): Promise<void> {
-    const pods = await this.cluster.listPodsOnNode(this.options.node);
+    const pods = await this.cluster.listPodsOnNode(this.options.node, { resolveWorkloads: false });
     const present = new Map(pods.map((p) => [p.uid, p]));
     const skipAfter = this.options.skipWaitForDeleteTimeoutMs;
     for (const [uid, pod] of this.leaving) {
@@ -379,7 +463,7 @@ class Drain {
       outcome,
       remaining: this.remaining(),
       blockingPdbs: this.blockingPdbs(),
-      workloads: [...this.workloads.values()],
+      workloads: uniqueWorkloads([...this.moved.values()]),
     };
     const seconds = Math.round((this.hooks.now() - this.startedAt) / 1000);
     if (outcome === 'drained') {
@@ -396,8 +480,10 @@ class Drain {
     return report;
   }
 
+  /** Remembers the pod's workload for verification (resolved later when the listing did not). */
   private noteWorkload(pod: PodOnNode): void {
-    if (pod.workload) this.workloads.set(workloadKey(pod.workload), pod.workload);
+    const noted = this.moved.get(pod.uid);
+    if (!noted?.workload) this.moved.set(pod.uid, noted && !pod.workload ? noted : pod);
   }
 
   private say(line: string): void {

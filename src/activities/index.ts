@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { NodeProviderName } from '../config/recovery-config';
+import { defaultRecoveryConfig } from '../config/recovery-config';
 import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import type { PermitRequest } from '../workflows/messages';
 import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
@@ -20,6 +21,11 @@ export interface ActivityDeps {
   /** The node provider for a name from the config (`sim`, `cluster-api`, `delete-node`, `none`). */
   nodeProvider: (name: NodeProviderName) => NodeProvider;
   budget: BudgetPort;
+  /**
+   * Evictions a drain keeps in flight at once; asked at the start of each drain, so it can follow
+   * the live config. @default config `api_max_concurrency`
+   */
+  drainConcurrency?: () => number;
 }
 
 export interface NodeActionInput {
@@ -76,7 +82,13 @@ function workloadsOf(pods: PodOnNode[]): WorkloadRef[] {
 }
 
 /** Builds the activity functions a worker registers. */
-export function createActivities({ cluster, notifier, nodeProvider, budget }: ActivityDeps) {
+export function createActivities({
+  cluster,
+  notifier,
+  nodeProvider,
+  budget,
+  drainConcurrency = () => defaultRecoveryConfig.api_max_concurrency,
+}: ActivityDeps) {
   const workflowId = (): string => activityInfo().workflowExecution?.workflowId ?? 'unknown';
 
   return {
@@ -123,14 +135,16 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
         workloads: [...(previous?.workloads ?? [])],
       };
       heartbeat(checkpoint);
-      // Remember the workloads of every pod the drain finds on the node, from its own listings:
-      // no extra API call, and the next heartbeat carries them to a retried attempt.
+      // Remember the workloads of every pod the drain finds on the node, from its own listings and
+      // resolutions: no extra API call, and the next heartbeat carries them to a retried attempt.
+      const observe = (pods: PodOnNode[]): PodOnNode[] => {
+        checkpoint.workloads = uniqueWorkloads([...checkpoint.workloads, ...workloadsOf(pods)]);
+        return pods;
+      };
       const observing: ClusterPort = Object.assign(Object.create(cluster) as ClusterPort, {
-        listPodsOnNode: async (node: string) => {
-          const pods = await cluster.listPodsOnNode(node);
-          checkpoint.workloads = uniqueWorkloads([...checkpoint.workloads, ...workloadsOf(pods)]);
-          return pods;
-        },
+        listPodsOnNode: async (node: string, options?: { resolveWorkloads?: boolean }) =>
+          observe(await cluster.listPodsOnNode(node, options)),
+        resolveWorkloads: async (pods: readonly PodOnNode[]) => observe(await cluster.resolveWorkloads(pods)),
       });
       // A node without a kubelet never confirms deletions: like kubectl drain
       // --skip-wait-for-delete-timeout, stop waiting for pods past their grace period there.
@@ -143,6 +157,7 @@ export function createActivities({ cluster, notifier, nodeProvider, budget }: Ac
           unmanagedPods: input.deleteUnmanaged ? 'delete' : 'skip',
           timeoutMs: Math.max(0, checkpoint.deadline - Date.now()),
           dryRun: input.dryRun,
+          concurrency: drainConcurrency(),
           ...(nodeDown ? { skipWaitForDeleteTimeoutMs: SKIP_WAIT_FOR_DELETE_MS } : {}),
         },
         {

@@ -65,8 +65,15 @@ export interface ClusterPort {
     node: string,
     event: { reason: string; message: string; type: 'Normal' | 'Warning' },
   ): Promise<void>;
-  /** Pods bound to the node (all namespaces), through a field selector on spec.nodeName. */
-  listPodsOnNode(node: string): Promise<PodOnNode[]>;
+  /**
+   * Pods bound to the node (all namespaces), through a field selector on spec.nodeName. Each pod's
+   * `workload` is resolved, which may cost a call per controller (a ReplicaSet's Deployment); with
+   * `resolveWorkloads: false` it is set only where it is known without a call, and the listing is
+   * one call.
+   */
+  listPodsOnNode(node: string, options?: { resolveWorkloads?: boolean }): Promise<PodOnNode[]>;
+  /** The same pods, each with its `workload` resolved (see listPodsOnNode), in the same order. */
+  resolveWorkloads(pods: readonly PodOnNode[]): Promise<PodOnNode[]>;
   /** Evicts a pod through the Eviction API (honours PodDisruptionBudgets), with the pod's own grace period. */
   evictPod(pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionResult>;
   /** Deletes a pod outright (only for approved unmanaged pods, or pods on a node that is gone). */

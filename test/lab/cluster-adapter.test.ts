@@ -28,7 +28,9 @@ import {
   ProviderAnnotations,
   createNodeProvider,
 } from '../../src/activities/kubernetes/node-providers';
-import type { ClusterPort } from '../../src/activities/ports';
+import { createApiLimiter } from '../../src/activities/kubernetes/limiter';
+import type { ApiLimiter } from '../../src/activities/kubernetes/limiter';
+import type { ClusterPort, PodOnNode } from '../../src/activities/ports';
 import { MANAGER } from '../../src/activities/ports';
 import {
   Sim,
@@ -434,6 +436,43 @@ describe('pods on a node', () => {
     ]);
     await apps.deleteNamespacedDaemonSet({ name: 'agent', namespace });
     await apps.deleteNamespacedDeployment({ name: 'listed', namespace });
+  });
+
+  test('a listing without workloads is one call; each ReplicaSet is then resolved once and remembered', async () => {
+    const node = await newNode('resolve');
+    await deploymentOn(node, 'resolved-a', 2);
+    await deploymentOn(node, 'resolved-b', 1);
+    let calls = 0;
+    const limiter = createApiLimiter();
+    const counting = createKubernetesCluster(kc, {
+      limiter: Object.assign(Object.create(limiter) as ApiLimiter, {
+        run: <T>(operation: () => Promise<T>) => {
+          calls += 1;
+          return limiter.run(operation);
+        },
+      }),
+    });
+    const workloadOf = (pods: PodOnNode[]) => pods.map((p) => p.workload?.name ?? '-').sort();
+
+    const listed = await counting.listPodsOnNode(node, { resolveWorkloads: false });
+    expect(calls).toBe(1);
+    expect(listed.map((p) => p.controller?.kind)).toEqual(['ReplicaSet', 'ReplicaSet', 'ReplicaSet']);
+    expect(workloadOf(listed)).toEqual(['-', '-', '-']);
+
+    const resolved = await counting.resolveWorkloads(listed);
+    expect(calls).toBe(1 + 2); // one GET per ReplicaSet, not per pod
+    expect(resolved.map((p) => p.name)).toEqual(listed.map((p) => p.name));
+    expect(workloadOf(resolved)).toEqual(['resolved-a', 'resolved-a', 'resolved-b']);
+    expect(resolved[0]?.workload?.kind).toBe('Deployment');
+
+    // Known now: listings, resolved or not, carry the workloads without another GET.
+    expect(workloadOf(await counting.listPodsOnNode(node))).toEqual(workloadOf(resolved));
+    expect(workloadOf(await counting.listPodsOnNode(node, { resolveWorkloads: false }))).toEqual(
+      workloadOf(resolved),
+    );
+    expect(calls).toBe(3 + 2);
+    await apps.deleteNamespacedDeployment({ name: 'resolved-a', namespace });
+    await apps.deleteNamespacedDeployment({ name: 'resolved-b', namespace });
   });
 
   test('readWorkloads reports desired and ready replicas, and a missing workload as gone', async () => {

@@ -33,6 +33,7 @@ function clusterWith(pods: PodOnNode[]): ClusterPort {
     uncordon: unused,
     recordNodeEvent: async () => undefined,
     listPodsOnNode: async () => pods,
+    resolveWorkloads: async (listed) => [...listed],
     evictPod: async () => ({ outcome: 'blocked', pdbs: ['default/web'], message: 'PDB' }),
     deletePod: unused,
     disruptionBudgetsFor: async () => [],
@@ -61,14 +62,48 @@ function drain(
   );
 }
 
-function activitiesFor(cluster: ClusterPort) {
+function activitiesFor(cluster: ClusterPort, drainConcurrency?: () => number) {
   const budget: BudgetPort = { requestPermit: async () => undefined, closedWorkflows: async () => [] };
   return createActivities({
     cluster,
     notifier: { notify: async () => undefined },
     nodeProvider: () => ({ name: 'none', replace: async () => ({ outcome: 'handed-off', detail: '' }) }),
     budget,
+    ...(drainConcurrency ? { drainConcurrency } : {}),
   });
+}
+
+/**
+ * A node whose pods the adapter lists without their workloads (as a drain asks) and evicts after a
+ * turn of the event loop; evicted pods are gone at the next listing.
+ */
+function evictingCluster(pods: PodOnNode[]) {
+  let onNode = [...pods];
+  const evicting = new Set<string>();
+  const stats = { inFlight: 0, maxInFlight: 0, resolved: [] as string[] };
+  const byName = new Map(pods.map((p) => [p.name, p]));
+  const cluster: ClusterPort = {
+    ...clusterWith([]),
+    listPodsOnNode: async (_node, options) => {
+      onNode = onNode.filter((p) => !evicting.has(p.name));
+      return onNode.map(({ workload, ...p }) =>
+        options?.resolveWorkloads === false ? p : { ...p, ...(workload ? { workload } : {}) },
+      );
+    },
+    resolveWorkloads: async (listed) => {
+      stats.resolved.push(...listed.map((p) => p.name));
+      return listed.map((p) => ({ ...p, workload: byName.get(p.name)!.workload! }));
+    },
+    evictPod: async (ref) => {
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      evicting.add(ref.name);
+      stats.inFlight -= 1;
+      return { outcome: 'evicted' };
+    },
+  };
+  return { cluster, stats };
 }
 
 describe('drain activity across attempts', () => {
@@ -91,6 +126,27 @@ describe('drain activity across attempts', () => {
 
     expect(summary.outcome).toBe('timed-out');
     expect(summary.blockingPdbs).toEqual(['default/web']);
+  });
+
+  it('evicts at most drainConcurrency pods at once, and reports (and heartbeats) the workloads it resolved after the evictions', async () => {
+    const pods = ['web-1', 'web-2', 'web-3', 'batch-1', 'batch-2'].map((name) =>
+      pod(name, name.startsWith('web') ? web : batch),
+    );
+    const { cluster, stats } = evictingCluster(pods);
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    const summary = await env.run<[DrainInput], DrainSummary, (i: DrainInput) => Promise<DrainSummary>>(
+      activitiesFor(cluster, () => 2).drainNode,
+      input,
+    );
+
+    expect(summary.outcome).toBe('drained');
+    expect(stats.maxInFlight).toBe(2);
+    expect(stats.resolved).toEqual(pods.map((p) => p.name));
+    expect(summary.lines.slice(0, 5)).toEqual(pods.map((p) => `evicted default/${p.name} (grace 30s)`));
+    expect(summary.workloads).toEqual([web, batch]);
+    expect(beats.at(-1)).toMatchObject({ workloads: [web, batch] });
   });
 
   it('carries the workloads of the pods it found on the node in its heartbeats', async () => {

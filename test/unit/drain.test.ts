@@ -44,8 +44,23 @@ class FakeCluster implements ClusterPort {
   pods: FakePod[] = [];
   budgets: FakeBudget[] = [];
   readonly evictions: { pod: string; grace: number | undefined; at: number }[] = [];
+  /** Evictions the (fake) API server accepted, in the order it accepted them. */
+  readonly accepted: string[] = [];
   readonly deletions: { pod: string; grace: number | undefined }[] = [];
   lists = 0;
+  /** Every call, in order: `list`, `list unresolved`, `evict <pod>`, `resolve <pods>`. */
+  readonly calls: string[] = [];
+  /** Evictions in flight now, and at most. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Event-loop turns an eviction of this pod takes to answer (0: at once). */
+  evictionTurns: (pod: string) => number = () => 0;
+  /** Virtual milliseconds each eviction takes. */
+  evictionMs = 0;
+  /** An API failure for this pod's eviction (a 403, say), thrown instead of answering. */
+  evictionFailure: (pod: string) => Error | undefined = () => undefined;
+  /** Workloads by pod uid, as the API would resolve them from the pods' controllers. */
+  private readonly workloads = new Map<string, PodOnNode['workload']>();
   /** Thrown after an eviction succeeded, as when the worker dies before it records the result. */
   crashAfterEviction: Error | undefined;
 
@@ -67,19 +82,53 @@ class FakeCluster implements ClusterPort {
     throw new Error('not used by drains');
   }
 
-  async listPodsOnNode(node: string): Promise<PodOnNode[]> {
+  async listPodsOnNode(node: string, options?: { resolveWorkloads?: boolean }): Promise<PodOnNode[]> {
     this.lists += 1;
+    const resolve = options?.resolveWorkloads ?? true;
+    this.calls.push(resolve ? 'list' : 'list unresolved');
     expect(node).toBe(NODE);
     this.pods = this.pods.filter((p) => {
       if (!p.deletionTimestamp || p.lingers === -1) return true;
       p.lingers = (p.lingers ?? 0) - 1;
       return p.lingers >= 0;
     });
-    return Promise.resolve(this.pods.map((p) => ({ ...p })));
+    for (const p of this.pods) this.workloads.set(p.uid, p.workload);
+    // Unresolved, a ReplicaSet's pod has no workload yet: the adapter would need a GET for it.
+    return Promise.resolve(
+      this.pods.map(({ workload, ...p }) =>
+        workload && (resolve || p.controller?.kind !== 'ReplicaSet') ? { ...p, workload } : { ...p },
+      ),
+    );
+  }
+
+  async resolveWorkloads(pods: readonly PodOnNode[]): Promise<PodOnNode[]> {
+    this.calls.push(`resolve ${pods.map((p) => p.name).join(',')}`);
+    return Promise.resolve(
+      pods.map((p) => {
+        const workload = p.workload ?? this.workloads.get(p.uid);
+        return workload ? { ...p, workload } : p;
+      }),
+    );
   }
 
   async evictPod(ref: PodRef, grace?: number): Promise<EvictionResult> {
     this.evictions.push({ pod: ref.name, grace, at: this.clock.now() });
+    this.calls.push(`evict ${ref.name}`);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      for (let turn = this.evictionTurns(ref.name); turn > 0; turn -= 1)
+        await new Promise((resolve) => setImmediate(resolve));
+      if (this.evictionMs > 0) await this.clock.sleep(this.evictionMs);
+      const failure = this.evictionFailure(ref.name);
+      if (failure) throw failure;
+      return await this.answerEviction(ref);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async answerEviction(ref: PodRef): Promise<EvictionResult> {
     const target = this.pods.find((p) => p.name === ref.name && p.namespace === ref.namespace);
     if (!target) return Promise.resolve({ outcome: 'gone' });
     const selecting = this.budgets.filter((b) => b.selects(ref));
@@ -92,6 +141,7 @@ class FakeCluster implements ClusterPort {
       });
     for (const b of selecting) b.allowed -= 1;
     this.markTerminating(target);
+    this.accepted.push(ref.name);
     if (this.crashAfterEviction) throw this.crashAfterEviction;
     return Promise.resolve({ outcome: 'evicted' });
   }
@@ -234,9 +284,10 @@ describe('drainNode: kubectl drain semantics', () => {
     const { cluster, drain } = setup();
     cluster.pods = [pod('web-1'), pod('web-2'), pod('web-3')];
     cluster.budgets = [{ name: 'shop/web', selects: () => true, allowed: 1 }];
-    // The worker dies right after the API server accepted its first eviction.
+    // The worker dies right after the API server accepted its first eviction (one at a time, so
+    // that is the only request it sent).
     cluster.crashAfterEviction = new Error('worker crashed');
-    await expect(drain()).rejects.toThrow('worker crashed');
+    await expect(drain({ concurrency: 1 })).rejects.toThrow('worker crashed');
     expect(cluster.evictions.map((e) => e.pod)).toEqual(['web-1']);
 
     // The new worker finds web-1 still Terminating, and the budget has room again.
@@ -288,6 +339,120 @@ describe('drainNode: kubectl drain semantics', () => {
     clock.at(1, () => cluster.pods.push(pod('late-1')));
     const report = await drain();
     expect(namesOf(report.evicted)).toEqual(['late-1', 'web-1']);
+  });
+});
+
+describe('drainNode: from the listing to the evictions', () => {
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      pod(`web-${String(i + 1).padStart(2, '0')}`, {
+        controller: { kind: 'ReplicaSet', name: `web-${i + 1}-7d9` },
+        workload: { kind: 'Deployment', namespace: 'shop', name: `web-${i + 1}` },
+      }),
+    );
+
+  test('the first eviction follows the first listing: workloads are resolved only after the evictions were issued', async () => {
+    const { cluster, drain } = setup();
+    cluster.pods = [
+      pod('web-1'),
+      pod('web-2'),
+      pod('db-0', {
+        controller: { kind: 'StatefulSet', name: 'db' },
+        workload: { kind: 'StatefulSet', namespace: 'shop', name: 'db' },
+      }),
+    ];
+    const report = await drain();
+    expect(cluster.calls.slice(0, 5)).toEqual([
+      'list unresolved',
+      'evict web-1',
+      'evict web-2',
+      'evict db-0',
+      // The StatefulSet is known from the pod itself; only the ReplicaSet pods need resolving, once.
+      'resolve web-1,web-2',
+    ]);
+    expect(cluster.calls.filter((c) => c.startsWith('resolve'))).toHaveLength(1);
+    expect(cluster.calls.filter((c) => c === 'list')).toEqual([]);
+    expect(report.workloads).toEqual([
+      { kind: 'Deployment', namespace: 'shop', name: 'web' },
+      { kind: 'StatefulSet', namespace: 'shop', name: 'db' },
+    ]);
+  });
+
+  test("evicts up to `concurrency` pods at once, and reports them in the pods' order whatever order the answers come in", async () => {
+    const reports = [];
+    for (const concurrency of [1, 10]) {
+      const { cluster, drain } = setup();
+      cluster.pods = many(25);
+      // Later pods answer first.
+      cluster.evictionTurns = (name) => 30 - Number(name.slice(-2));
+      reports.push(await drain({ concurrency }));
+      expect(cluster.maxInFlight).toBe(concurrency);
+      expect(cluster.evictions).toHaveLength(25);
+    }
+    const [sequential, concurrent] = reports;
+    expect(concurrent).toEqual(sequential);
+    expect(concurrent!.evicted.map((p) => p.name)).toEqual(many(25).map((p) => p.name));
+    expect(concurrent!.lines.slice(0, 2)).toEqual([
+      'evicted shop/web-01 (grace 30s)',
+      'evicted shop/web-02 (grace 30s)',
+    ]);
+    expect(concurrent!.workloads.map((w) => w.name)).toEqual(many(25).map((p) => p.workload!.name));
+  });
+
+  test('never more evictions in flight than pods, nor than the default concurrency (api_max_concurrency, 10)', async () => {
+    const few = setup();
+    few.cluster.pods = many(3);
+    few.cluster.evictionTurns = () => 2;
+    await few.drain({ concurrency: 10 });
+    expect(few.cluster.maxInFlight).toBe(3);
+
+    const lots = setup();
+    lots.cluster.pods = many(40);
+    lots.cluster.evictionTurns = () => 2;
+    await lots.drain();
+    expect(lots.cluster.maxInFlight).toBe(10);
+  });
+
+  test('a failed eviction starts no further one: the evictions in flight end, then the first failure is thrown', async () => {
+    const { cluster, drain } = setup();
+    cluster.pods = many(12);
+    const forbidden = new Error('forbidden: create pods/eviction');
+    cluster.evictionFailure = (name) => (name === 'web-02' ? forbidden : undefined);
+    cluster.evictionTurns = (name) => (name === 'web-02' ? 0 : 3);
+    await expect(drain({ concurrency: 3 })).rejects.toBe(forbidden);
+    // web-02 fails while web-01 and web-03 are in flight; they finish, and nothing starts after.
+    expect(cluster.evictions.map((e) => e.pod)).toEqual(['web-01', 'web-02', 'web-03']);
+    expect(cluster.accepted).toEqual(['web-01', 'web-03']);
+    expect(cluster.inFlight).toBe(0);
+  });
+
+  test('a crash in the middle of concurrent evictions: the re-run evicts no pod twice', async () => {
+    const { cluster, drain } = setup();
+    cluster.pods = many(12);
+    cluster.crashAfterEviction = new Error('worker crashed');
+    await expect(drain()).rejects.toThrow('worker crashed');
+    const first = [...cluster.accepted];
+    expect(first.length).toBeGreaterThan(0);
+
+    cluster.crashAfterEviction = undefined;
+    const report = await drain();
+    expect(report.outcome).toBe('drained');
+    expect([...cluster.accepted].sort()).toEqual(many(12).map((p) => p.name));
+    for (const name of first)
+      expect(report.lines).toContain(`waiting for shop/${name}: already terminating, not evicted again`);
+    expect(report.workloads).toHaveLength(12);
+  });
+
+  test('a long round of evictions reports progress as it goes (the activity heartbeats from it)', async () => {
+    const { cluster, progress, drain } = setup();
+    cluster.pods = many(10);
+    cluster.evictionMs = 400;
+    await drain({ concurrency: 1 });
+    // 10 evictions of 400 ms: progress every second during the round, then after it.
+    const during = progress.filter((p) => p.evicted < 10).map((p) => p.evicted);
+    expect(during.length).toBeGreaterThanOrEqual(3);
+    expect(during).toEqual([...during].sort((a, b) => a - b));
+    expect(during[0]).toBeGreaterThan(0);
   });
 });
 

@@ -24,6 +24,7 @@ function recordingCluster(events: NodeEvent[]): ClusterPort {
       events.push({ node, ...event });
     },
     listPodsOnNode: unused,
+    resolveWorkloads: unused,
     evictPod: unused,
     deletePod: unused,
     disruptionBudgetsFor: unused,

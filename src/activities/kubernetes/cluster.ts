@@ -42,6 +42,10 @@ export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 /** Re-reads after a 409 before giving up and letting the activity's retry policy take over. */
 const CONFLICT_ATTEMPTS = 4;
 
+/** How long a ReplicaSet's owning workload is remembered, and how many are. */
+const WORKLOAD_CACHE_TTL_MS = 10 * 60_000;
+const WORKLOAD_CACHE_MAX = 10_000;
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Options for {@link createKubernetesCluster}. */
@@ -191,47 +195,75 @@ export function createKubernetesCluster(
     return list.items.filter((pdb) => selectorMatches(pdb.spec?.selector, labels));
   };
 
-  /** Resolves a pod's controller to the workload whose readiness proves the pod was replaced. */
-  const workloadResolver = () => {
-    const deploymentOf = new Map<string, Promise<WorkloadRef>>();
-    return (namespace: string, owner: V1OwnerReference | undefined): Promise<WorkloadRef | undefined> => {
-      if (!owner) return Promise.resolve(undefined);
-      if (owner.kind === 'StatefulSet')
-        return Promise.resolve({ kind: 'StatefulSet', namespace, name: owner.name });
-      if (owner.kind !== 'ReplicaSet') return Promise.resolve(undefined);
+  /**
+   * Resolves a pod's controller to the workload whose readiness proves the pod was replaced. A
+   * ReplicaSet's owning Deployment costs a GET; the answer is remembered for a while, so the drain's
+   * re-listings, and the next recovery in the same namespace, cost no call. A ReplicaSet's name
+   * carries its pod template's hash, so a name seen again within the TTL has the same owner.
+   */
+  const workloads = {
+    known: new Map<string, { workload: WorkloadRef; at: number }>(),
+    pending: new Map<string, Promise<WorkloadRef>>(),
+    /** The workload, when it is known without an API call. */
+    cached(namespace: string, owner: PodOnNode['controller']): WorkloadRef | undefined {
+      if (!owner) return undefined;
+      if (owner.kind === 'StatefulSet') return { kind: 'StatefulSet', namespace, name: owner.name };
+      if (owner.kind !== 'ReplicaSet') return undefined;
       const key = `${namespace}/${owner.name}`;
-      let resolved = deploymentOf.get(key);
+      const entry = this.known.get(key);
+      if (entry && Date.now() - entry.at < WORKLOAD_CACHE_TTL_MS) return entry.workload;
+      this.known.delete(key);
+      return undefined;
+    },
+    resolve(namespace: string, owner: PodOnNode['controller']): Promise<WorkloadRef | undefined> {
+      const cached = this.cached(namespace, owner);
+      if (cached || owner?.kind !== 'ReplicaSet') return Promise.resolve(cached);
+      const key = `${namespace}/${owner.name}`;
+      let resolved = this.pending.get(key);
       if (!resolved) {
         resolved = apiOrGone(`get replicasets ${key}`, () =>
           apps.readNamespacedReplicaSet({ name: owner.name, namespace }),
-        ).then((rs): WorkloadRef => {
-          const deployment = rs?.metadata?.ownerReferences?.find(
-            (o) => o.controller === true && o.kind === 'Deployment',
-          );
-          return deployment
-            ? { kind: 'Deployment', namespace, name: deployment.name }
-            : { kind: 'ReplicaSet', namespace, name: owner.name };
-        });
-        deploymentOf.set(key, resolved);
+        )
+          .then((rs): WorkloadRef => {
+            const deployment = rs?.metadata?.ownerReferences?.find(
+              (o) => o.controller === true && o.kind === 'Deployment',
+            );
+            const workload: WorkloadRef = deployment
+              ? { kind: 'Deployment', namespace, name: deployment.name }
+              : { kind: 'ReplicaSet', namespace, name: owner.name };
+            if (this.known.size >= WORKLOAD_CACHE_MAX) {
+              const oldest = this.known.keys().next().value;
+              if (oldest !== undefined) this.known.delete(oldest);
+            }
+            this.known.set(key, { workload, at: Date.now() });
+            return workload;
+          })
+          .finally(() => this.pending.delete(key));
+        this.pending.set(key, resolved);
       }
       return resolved;
-    };
+    },
   };
 
-  const toPodOnNode = async (
-    pod: V1Pod,
-    resolve: ReturnType<typeof workloadResolver>,
-  ): Promise<PodOnNode> => {
+  const withWorkload = async (pod: PodOnNode): Promise<PodOnNode> => {
+    if (pod.workload) return pod;
+    const workload = await workloads.resolve(pod.namespace, pod.controller);
+    return workload ? { ...pod, workload } : pod;
+  };
+
+  /** The pod as drain decisions see it; its workload only when known without an API call. */
+  const toPodOnNode = (pod: V1Pod): PodOnNode => {
     const namespace = pod.metadata?.namespace ?? 'default';
     const owner = controllerOf(pod);
-    const workload = await resolve(namespace, owner);
+    const controller = owner ? { kind: owner.kind, name: owner.name } : undefined;
+    const workload = workloads.cached(namespace, controller);
     const deletionTimestamp = pod.metadata?.deletionTimestamp;
     return {
       namespace,
       name: pod.metadata?.name ?? '',
       uid: pod.metadata?.uid ?? '',
       phase: pod.status?.phase ?? 'Unknown',
-      ...(owner ? { controller: { kind: owner.kind, name: owner.name } } : {}),
+      ...(controller ? { controller } : {}),
       ...(workload ? { workload } : {}),
       mirror: pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined,
       usesEmptyDir: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
@@ -326,12 +358,16 @@ export function createKubernetesCluster(
       );
     },
 
-    async listPodsOnNode(node) {
+    async listPodsOnNode(node, { resolveWorkloads = true } = {}) {
       const list = await api(`list pods (all namespaces) on node ${node}`, () =>
         core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }),
       );
-      const resolve = workloadResolver();
-      return Promise.all(list.items.map((pod) => toPodOnNode(pod, resolve)));
+      const pods = list.items.map(toPodOnNode);
+      return resolveWorkloads ? Promise.all(pods.map(withWorkload)) : pods;
+    },
+
+    resolveWorkloads(pods) {
+      return Promise.all(pods.map(withWorkload));
     },
 
     async evictPod(pod, gracePeriodSeconds): Promise<EvictionResult> {
