@@ -1,8 +1,8 @@
 /**
  * The worker's adapters, kept in step with the live config (the ConfigMap `self-healing-config`
  * the detector reads too): the one API limiter every Kubernetes call of the worker goes through
- * (`api_max_concurrency`, `api_qps`), the cluster adapter's opt-out label (`opt_out_label`) and
- * the notifier (`notification_enabled`). A change applies to the next call, without a restart.
+ * (`api_max_concurrency`, `api_qps`; the former also bounds the evictions a drain keeps in flight),
+ * the cluster adapter's opt-out label (`opt_out_label`) and the notifier (`notification_enabled`). A change applies to the next call, without a restart.
  * The recovery policy is not here: the detector snapshots it into each workflow's input.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +25,8 @@ export interface LiveAdapters {
   cluster: ClusterPort;
   notifier: NotifierPort;
   nodeProvider: (name: NodeProviderName) => NodeProvider;
+  /** Evictions a drain keeps in flight: the limiter's concurrency in force when the drain starts. */
+  drainConcurrency: () => number;
   /** Stops following the config (the adapters keep the values last applied). */
   close(): void;
 }
@@ -51,6 +53,7 @@ export function createLiveAdapters(kubeConfig: KubeConfig, config: ConfigSource)
     cluster,
     notifier: createEventNotifier(cluster, { enabled: () => config.current().notification_enabled }),
     nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
+    drainConcurrency: () => limiter.limits.maxConcurrency,
     close,
   };
 }

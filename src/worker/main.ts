@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     logger,
   );
   await configSource.start();
-  const { cluster, notifier, nodeProvider } = createLiveAdapters(kubeConfig, configSource);
+  const { cluster, notifier, nodeProvider, drainConcurrency } = createLiveAdapters(kubeConfig, configSource);
 
   const options = await connectionOptions(env);
   const nativeConnection = await NativeConnection.connect(options);
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
         cluster,
         notifier,
         nodeProvider,
+        drainConcurrency,
         budget: createTemporalBudget(client, env.TEMPORAL_TASK_QUEUE),
       }),
     });

@@ -105,6 +105,7 @@ function escalation(detail: string): Alert {
 describe('the worker on the live ConfigMap', () => {
   test("starts with the ConfigMap's API bounds and opt-out label, not the defaults", async () => {
     expect(adapters.limiter.limits).toMatchObject({ maxConcurrency: 3, qps: 7 });
+    expect(adapters.drainConcurrency()).toBe(3);
     expect(await optedOutWith({ 'example.com/first': 'true' })).toBe(true);
     expect(
       await optedOutWith({ 'example.com/first': null, 'self-healing.temporal.io/exclude': 'true' }),
@@ -117,6 +118,7 @@ describe('the worker on the live ConfigMap', () => {
       await replaceData({ api_max_concurrency: '1', api_qps: '50', opt_out_label: 'example.com/second' }),
     );
     expect(adapters.limiter.limits).toMatchObject({ maxConcurrency: 1, qps: 50 });
+    expect(adapters.drainConcurrency()).toBe(1);
 
     // The cluster adapter's real calls now run one at a time: four of five wait for the slot.
     const reads = Array.from({ length: 5 }, () => adapters.cluster.readNodeHealth(node));
