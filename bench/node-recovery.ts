@@ -1056,6 +1056,10 @@ and resource, over three ${r.load.windowSeconds} s windows after the pods were R
 
 The metric has no per-client label, so a client's share is its window minus the baseline, row by row.
 A watch is counted by the apiserver when it ends, so a long-lived watch shows up as a rare WATCH.
+A watch that carries no event for 30 s is ended by \`@kubernetes/client-node\` itself (its \`Watch\`
+has a fixed 30 s inactivity timeout) and resumed from its resourceVersion, without a LIST: that is
+why the detector's ConfigMap watch (a ConfigMap that does not change) shows up every 18–30 s
+(bookmarks reset the timer now and then), and its node watch, fed by node heartbeats, rarely.
 Mutating rows (Lease renewals, node heartbeats) are the same in every window apart from jitter and
 are only in the totals.
 
@@ -1111,6 +1115,12 @@ so the pod count does not enter its cache. The floor is the code it loads. On th
 process that only \`require\`s \`@kubernetes/client-node\` and \`@temporalio/client\` (no connection, no
 objects) is at 144 MiB RSS (126 MiB with \`--max-semi-space-size=1\`, 42 MiB for a bare \`node\`),
 measured by hand on the same day with \`node -e "require(…); setTimeout(() => console.log(process.memoryUsage()), 3000)"\`.
+
+## 5. Start → first eviction
+
+What a recovery does between its workflow start and its first eviction (the "first eviction" column
+above) is broken down, step by step from a workflow history and the worker's API calls, in
+[start-to-first-eviction.md](start-to-first-eviction.md) (measured by hand, not generated).
 `;
 }
 
