@@ -84,6 +84,43 @@ export default tseslint.config(
     },
   },
   {
+    // One adapter owns the Kubernetes client; the rest of src/ uses its interfaces and re-exported types.
+    files: ['src/**/*.ts'],
+    ignores: ['src/activities/kubernetes/**', 'src/workflows/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@kubernetes/client-node',
+              message:
+                'Only src/activities/kubernetes talks to Kubernetes (types: re-export them from there).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The worker is wiring and lifecycle: it may use activities and config, never the detector's folder.
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/worker',
+              from: './src/starter',
+              message: 'src/worker must not depend on src/starter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -7,9 +7,10 @@
  *
  *   KUBECONFIG=.lab-bench/k8s/kubeconfig node dist/bench/bench/detector-requests.js [seconds]
  */
-import { createClusterConfigSource } from '../src/starter/config-source';
-import { createDetector, silentLogger } from '../src/starter/detector';
-import { createDetectorKubernetes } from '../src/starter/kubernetes';
+import { createClusterConfigSource } from '../src/config/config-source';
+import { silentLogger } from '../src/logging';
+import { createDetector } from '../src/starter/detector';
+import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
 import { loadLabKubeConfig, sleep } from '../test/support/sim';
 
 async function main(): Promise<void> {

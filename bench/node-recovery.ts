@@ -25,9 +25,10 @@ import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { parseRecoveryConfig } from '../src/config/recovery-config';
-import { staticConfigSource } from '../src/starter/config-source';
-import { createDetector, silentLogger } from '../src/starter/detector';
-import { createDetectorKubernetes } from '../src/starter/kubernetes';
+import { staticConfigSource } from '../src/config/config-source';
+import { silentLogger } from '../src/logging';
+import { createDetector } from '../src/starter/detector';
+import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
 import { nodeRecoveryWorkflowId } from '../src/starter/recoveries';
 import { failNode, isPodReady, loadLabKubeConfig, recoverNode, sleep } from '../test/support/sim';
 

@@ -2,7 +2,7 @@
  * Recovery behaviour, from the ConfigMap `self-healing-config` (namespace `self-healing`; both
  * configurable). Keys are the design document's snake_case names; values are strings in the
  * ConfigMap and are coerced and range-checked here. An invalid ConfigMap never replaces the last
- * good one (see src/starter/config-source.ts).
+ * good one (see ./config-source.ts).
  */
 import { z } from 'zod';
 import { describeIssues } from './env';

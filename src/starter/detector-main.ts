@@ -4,11 +4,12 @@
  * SIGTERM (a second signal exits at once).
  */
 import { Client, Connection } from '@temporalio/client';
+import { createDetectorKubernetes, errorText, loadKubeConfig } from '../activities/kubernetes/watch';
+import { createClusterConfigSource } from '../config/config-source';
 import { ConfigError, loadEnv } from '../config/env';
+import { jsonLogger } from '../logging';
 import { connectionOptions } from '../worker/connect';
-import { createClusterConfigSource } from './config-source';
-import { createDetector, jsonLogger } from './detector';
-import { createDetectorKubernetes, errorText, loadKubeConfig } from './kubernetes';
+import { createDetector } from './detector';
 import { stormRelay } from './storm-relay';
 
 async function main(): Promise<void> {

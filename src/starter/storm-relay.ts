@@ -5,8 +5,9 @@
  * cleared and its cooldown passed), not when the storm merely clears.
  */
 import type { Client } from '@temporalio/client';
-import type { DetectorEvent, Logger } from './detector';
-import { errorText } from './kubernetes';
+import { errorText } from '../activities/kubernetes/watch';
+import type { Logger } from '../logging';
+import type { DetectorEvent } from './detector';
 import { signalStorm } from './recoveries';
 
 /** A detector listener relaying storms to the node budget of `taskQueue`'s workers. */

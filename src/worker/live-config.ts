@@ -5,15 +5,15 @@
  * the cluster adapter's opt-out label (`opt_out_label`) and the notifier (`notification_enabled`). A change applies to the next call, without a restart.
  * The recovery policy is not here: the detector snapshots it into each workflow's input.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubernetesCluster } from '../activities/kubernetes/cluster';
 import type { ApiLimiter, ApiLimits } from '../activities/kubernetes/limiter';
 import { createApiLimiter } from '../activities/kubernetes/limiter';
 import { createNodeProvider } from '../activities/kubernetes/node-providers';
+import type { KubeConfig } from '../activities/kubernetes/watch';
 import { createEventNotifier } from '../activities/notifier';
 import type { ClusterPort, NodeProvider, NotifierPort } from '../activities/ports';
+import type { ConfigSource } from '../config/config-source';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
-import type { ConfigSource } from '../starter/config-source';
 
 /** Component name on the Events the worker records (InvalidConfig on the ConfigMap). */
 export const WORKER_COMPONENT = 'self-healing-worker';

@@ -2,15 +2,14 @@
  * Worker entrypoint: reads the environment, connects to Temporal and Kubernetes, keeps the config
  * live from the ConfigMap, runs until signalled.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createTemporalBudget } from '../activities/budget';
+import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
+import { createClusterConfigSource } from '../config/config-source';
 import { loadEnv } from '../config/env';
-import { createClusterConfigSource } from '../starter/config-source';
-import { jsonLogger } from '../starter/detector/logger';
-import { createDetectorKubernetes } from '../starter/kubernetes';
+import { jsonLogger } from '../logging';
 import { connectionOptions } from './connect';
 import { createWorker } from './create-worker';
 import { WORKER_COMPONENT, createLiveAdapters } from './live-config';
@@ -18,9 +17,7 @@ import { WORKER_COMPONENT, createLiveAdapters } from './live-config';
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-  const kubeConfig = new KubeConfig();
-  if (env.KUBECONFIG) kubeConfig.loadFromFile(env.KUBECONFIG);
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig(env.KUBECONFIG);
 
   // The same live config as the detector; read before the first activity, so no call runs under
   // defaults the ConfigMap overrides (an opt-out label, say).

@@ -6,10 +6,10 @@
 import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import type { LiveConfigSource } from '../../src/starter/config-source';
-import { createClusterConfigSource } from '../../src/starter/config-source';
-import { silentLogger } from '../../src/starter/detector';
-import { createDetectorKubernetes } from '../../src/starter/kubernetes';
+import type { LiveConfigSource } from '../../src/config/config-source';
+import { createClusterConfigSource } from '../../src/config/config-source';
+import { silentLogger } from '../../src/logging';
+import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import { loadLabKubeConfig, waitFor } from '../support/sim';
 
 // A namespace and name of its own, which also proves both are options.

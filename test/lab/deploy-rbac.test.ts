@@ -19,9 +19,9 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { createClusterConfigSource } from '../../src/starter/config-source';
-import { createDetectorKubernetes } from '../../src/starter/kubernetes';
-import { silentLogger } from '../../src/starter/detector';
+import { createClusterConfigSource } from '../../src/config/config-source';
+import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
+import { silentLogger } from '../../src/logging';
 import { WORKER_COMPONENT } from '../../src/worker/live-config';
 import { loadLabKubeConfig, statusCodeOf, waitFor } from '../support/sim';
 

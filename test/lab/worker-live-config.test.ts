@@ -7,10 +7,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { LiveConfigSource } from '../../src/starter/config-source';
-import { createClusterConfigSource } from '../../src/starter/config-source';
-import { silentLogger } from '../../src/starter/detector';
-import { createDetectorKubernetes } from '../../src/starter/kubernetes';
+import type { LiveConfigSource } from '../../src/config/config-source';
+import { createClusterConfigSource } from '../../src/config/config-source';
+import { silentLogger } from '../../src/logging';
+import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import type { LiveAdapters } from '../../src/worker/live-config';
 import { WORKER_COMPONENT, createLiveAdapters } from '../../src/worker/live-config';
 import type { Alert } from '../../src/workflows/types';

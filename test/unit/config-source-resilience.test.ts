@@ -5,9 +5,9 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import { createConfigSource } from '../../src/starter/config-source';
-import { silentLogger } from '../../src/starter/detector';
-import { createDetectorKubernetes } from '../../src/starter/kubernetes';
+import { createConfigSource } from '../../src/config/config-source';
+import { silentLogger } from '../../src/logging';
+import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 
 function unreachableCluster(): KubeConfig {
   const kc = new KubeConfig();

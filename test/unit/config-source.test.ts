@@ -4,9 +4,9 @@
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import { createConfigSource, judgeConfigMap } from '../../src/starter/config-source';
-import type { LogAttributes, Logger } from '../../src/starter/detector';
-import type { EventToRecord, InformerStats, ObjectInformer } from '../../src/starter/kubernetes';
+import { createConfigSource, judgeConfigMap } from '../../src/config/config-source';
+import type { LogAttributes, Logger } from '../../src/logging';
+import type { EventToRecord, InformerStats, ObjectInformer } from '../../src/activities/kubernetes/watch';
 
 class FakeConfigMapInformer implements ObjectInformer<V1ConfigMap> {
   private current: V1ConfigMap | undefined;

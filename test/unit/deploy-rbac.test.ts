@@ -235,11 +235,11 @@ describe('RBAC', () => {
   });
 
   test('the worker reads the live config as the detector does: its ConfigMap by name, Events on it', () => {
-    // The worker builds the detector's config source over the detector adapter's ConfigMap informer
+    // The worker builds the detector's config source over the watch adapter's ConfigMap informer
     // and Event recorder: those calls, and only those (no node informer), are what it needs.
     const main = readFileSync(join(root, 'src/worker/main.ts'), 'utf8');
     expect(main).toMatch(/createClusterConfigSource\(\s*createDetectorKubernetes\(/);
-    const adapter = needsOf('src/starter/kubernetes.ts', DETECTOR_CALLS);
+    const adapter = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
     const configNeeds = [...adapter].filter((n) => !n.startsWith('/nodes:'));
     const role = find('Role', 'self-healing-worker-config', 'self-healing');
     expect(sorted(grants(role.rules ?? []))).toEqual(sorted(configNeeds));
@@ -259,7 +259,7 @@ describe('RBAC', () => {
   });
 
   test('the detector is granted exactly what its adapter calls, and no write verb on nodes', () => {
-    const needs = needsOf('src/starter/kubernetes.ts', DETECTOR_CALLS);
+    const needs = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
     const detectorRoles = rolesOf('self-healing-detector');
     expect(sorted(grants(detectorRoles.flatMap((r) => r.rules ?? [])))).toEqual(sorted(needs));
     for (const role of detectorRoles)
@@ -285,7 +285,7 @@ describe('RBAC', () => {
     ]);
     expect(role.metadata.namespace).toBe(defaults.SELF_HEALING_CONFIG_NAMESPACE);
     // resourceNames on list/watch only work with a metadata.name field selector: the informer sends one.
-    expect(readFileSync(join(root, 'src/starter/kubernetes.ts'), 'utf8')).toMatch(
+    expect(readFileSync(join(root, 'src/activities/kubernetes/watch.ts'), 'utf8')).toMatch(
       /const fieldSelector = `metadata\.name=\$\{name\}`/,
     );
   });

@@ -6,9 +6,10 @@
 import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { defaultRecoveryConfig, parseRecoveryConfig } from '../../src/config/recovery-config';
 import type { RecoveryConfig } from '../../src/config/recovery-config';
-import { staticConfigSource } from '../../src/starter/config-source';
+import { staticConfigSource } from '../../src/config/config-source';
 import type { Clock, DetectorEvent, RecoveryGateway } from '../../src/starter/detector';
-import { createDetector, recoveryInputFor, silentLogger } from '../../src/starter/detector';
+import { silentLogger } from '../../src/logging';
+import { createDetector, recoveryInputFor } from '../../src/starter/detector';
 import type { Episode, StormState } from '../../src/starter/detector/rules';
 import {
   calmStorm,
@@ -27,8 +28,8 @@ import type {
   EventToRecord,
   InformerStats,
   ObjectInformer,
-} from '../../src/starter/kubernetes';
-import { trimNode } from '../../src/starter/kubernetes';
+} from '../../src/activities/kubernetes/watch';
+import { trimNode } from '../../src/activities/kubernetes/watch';
 import type { Evidence, NodeRecoveryInput } from '../../src/workflows/types';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

@@ -1,4 +1,4 @@
-import { jsonLogger } from '../../src/starter/detector/logger';
+import { jsonLogger } from '../../src/logging';
 
 describe('the detector JSON logger', () => {
   it('keeps its own message and level when an attribute has the same name', () => {

@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createEventNotifier } from '../../src/activities/notifier';
 import type { ClusterPort } from '../../src/activities/ports';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import { staticConfigSource } from '../../src/starter/config-source';
+import { staticConfigSource } from '../../src/config/config-source';
 import type { Alert } from '../../src/workflows/types';
 
 type NodeEvent = Parameters<ClusterPort['recordNodeEvent']>[1] & { node: string };

@@ -1,6 +1,8 @@
 /**
- * The one adapter that owns `@kubernetes/client-node`. The rest of the product talks to ClusterPort.
- * Every API call goes through one {@link ApiLimiter}, and every failure is classified here, once.
+ * The remediation side of the one adapter that owns `@kubernetes/client-node` (this folder; the
+ * informers and the Event recorder the detector and the live config run on are in ./watch.ts).
+ * The rest of the product talks to ClusterPort. Every API call goes through one
+ * {@link ApiLimiter}, and every failure is classified here, once.
  */
 import type {
   KubeConfig,

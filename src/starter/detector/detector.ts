@@ -15,20 +15,26 @@
  *
  * Temporal calls: one per finding and one per recovered node; nothing periodic.
  */
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type {
+  DetectorKubernetes,
+  InformerStats,
+  KubeConfig,
+  ObjectInformer,
+  ObjectRef,
+  V1Node,
+} from '../../activities/kubernetes/watch';
+import { createDetectorKubernetes, errorText } from '../../activities/kubernetes/watch';
+import type { ConfigSource } from '../../config/config-source';
 import type { RecoveryConfig } from '../../config/recovery-config';
-import type { ConfigSource } from '../config-source';
-import type { DetectorKubernetes, InformerStats, ObjectInformer, ObjectRef } from '../kubernetes';
-import { createDetectorKubernetes, errorText } from '../kubernetes';
+import type { Logger } from '../../logging';
+import { jsonLogger } from '../../logging';
 import { nodeRecoveryWorkflowId, startNodeRecovery } from '../recoveries';
 import { evidenceSignal } from '../../workflows/messages';
 import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../workflows/types';
 import type { Clock, TimerHandle } from './clock';
 import { systemClock } from './clock';
-import type { Logger } from './logger';
-import { jsonLogger } from './logger';
 import { recoveryInputFor } from './recovery-input';
 import type { Episode, NodeFinding, NodeView, PressureCondition, StormState } from './rules';
 import {

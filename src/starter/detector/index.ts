@@ -10,8 +10,6 @@ export type {
   RecoveryStartRecord,
 } from './detector';
 export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } from './detector';
-export type { LogAttributes, LogLevel, Logger } from './logger';
-export { LogLevels, jsonLogger, silentLogger } from './logger';
 export { recoveryInputFor } from './recovery-input';
 export type { NodeFinding, NodeView, StormState } from './rules';
 export { OptOutLabels, confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';

@@ -12,17 +12,18 @@
  *   ({@link defaultRecoveryConfig}), because there is no operator intent left to honour; a deleted
  *   ConfigMap is logged as a warning.
  */
-import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { RecoveryConfig } from '../config/recovery-config';
-import {
-  InvalidRecoveryConfigError,
-  defaultRecoveryConfig,
-  parseRecoveryConfig,
-} from '../config/recovery-config';
-import type { Logger } from './detector/logger';
-import { silentLogger } from './detector/logger';
-import type { DetectorKubernetes, EventRecorder, ObjectInformer, ObjectRef } from './kubernetes';
-import { errorText } from './kubernetes';
+import type {
+  DetectorKubernetes,
+  EventRecorder,
+  ObjectInformer,
+  ObjectRef,
+  V1ConfigMap,
+} from '../activities/kubernetes/watch';
+import { errorText } from '../activities/kubernetes/watch';
+import type { Logger } from '../logging';
+import { silentLogger } from '../logging';
+import type { RecoveryConfig } from './recovery-config';
+import { InvalidRecoveryConfigError, defaultRecoveryConfig, parseRecoveryConfig } from './recovery-config';
 
 /** Called with the new config and the one it replaced. */
 export type ConfigListener = (config: RecoveryConfig, previous: RecoveryConfig) => void;

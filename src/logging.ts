@@ -1,6 +1,6 @@
 /**
- * The structured logger the detector and the config source write to. Small on purpose: Temporal's
- * `DefaultLogger` and most JSON loggers fit it, and tests pass a recording one.
+ * The structured logger the detector, the config source and the worker's process write to. Small
+ * on purpose: Temporal's `DefaultLogger` and most JSON loggers fit it, and tests pass a recording one.
  */
 
 /** Key/value context of a log line. */

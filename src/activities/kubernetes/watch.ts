@@ -1,8 +1,8 @@
 /**
- * The detector process's only adapter for `@kubernetes/client-node` (the activities have their own,
- * src/activities/kubernetes/cluster.ts). It builds list+watch informers that keep only the fields
- * the rules read, restarts them after errors with backoff, and records Kubernetes Events. The
- * worker uses its ConfigMap informer and Events too, for the same live config (src/worker/main.ts).
+ * The read side of the Kubernetes adapter, next to the mutations of ./cluster.ts: list+watch
+ * informers that keep only the fields the detector's rules read, restart after errors with
+ * backoff, and an Event recorder; plus kubeconfig loading. The detector runs on it; the worker
+ * uses its ConfigMap informer and Events too, for the same live config (src/config/config-source.ts).
  *
  * Why the trimming is done by hand: client-node's `ListWatch` has no transform hook, so the list
  * function and the `Watch` callback are wrapped to strip objects before the cache stores them
@@ -11,7 +11,10 @@
  */
 import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
-import type { Logger } from './detector/logger';
+import type { Logger } from '../../logging';
+
+// The client types callers of this adapter handle, so they need not import the client themselves.
+export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 
 /** Component name on the Events the detector records. */
 export const DETECTOR_COMPONENT = 'self-healing-detector';
