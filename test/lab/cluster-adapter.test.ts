@@ -478,6 +478,12 @@ describe('pods on a node', () => {
   test('readWorkloads reports desired and ready replicas, and a missing workload as gone', async () => {
     const node = await newNode('workloads');
     await deploymentOn(node, 'counted', 2);
+    // Pods Ready come first; kube-controller-manager copies the count into the Deployment's status after.
+    await waitFor(
+      'the Deployment status to count 2 ready replicas',
+      () => apps.readNamespacedDeployment({ name: 'counted', namespace }),
+      (d) => d.status?.observedGeneration === d.metadata?.generation && d.status?.readyReplicas === 2,
+    );
     await expect(
       cluster.readWorkloads([
         { kind: 'Deployment', namespace, name: 'counted' },
@@ -562,7 +568,8 @@ describe('drain behind a PodDisruptionBudget', () => {
 
     const startedAt = Date.now();
     const report = await drainNode(cluster, drainOptions(node, { timeoutMs: 5_000 }), realHooks);
-    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    // Finite: the 5 s timeout ends the drain (a generous bound, this is no speed test).
+    expect(Date.now() - startedAt).toBeLessThan(60_000);
     expect(report.outcome).toBe('timed-out');
     expect(report.blockingPdbs).toEqual([`${namespace}/strict`]);
     expect(report.remaining.map((p) => p.name).sort()).toEqual(original.map((p) => p.metadata?.name).sort());

@@ -5,7 +5,14 @@
  * (KUBECONFIG points at it); without it the suite fails, it never skips.
  */
 import type { KubeConfig, V1Deployment, V1Node, V1Pod } from '@kubernetes/client-node';
-import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { NodeFailure } from '../support/sim';
 import {
   Sim,
@@ -221,7 +228,14 @@ describe('workloads on simulated nodes', () => {
         () => readPodOrUndefined(kc, namespace, victimName),
         (p) => p === undefined,
       );
-      const pods = await waitDeploymentReady('web', 3);
+      // Wait on the pods themselves: the Deployment's status can still read 3/3 from before.
+      const pods = await waitFor(
+        'a Ready replacement beside the two remaining pods',
+        () => livePods('web'),
+        (live) =>
+          live.length === 3 && live.every(isPodReady) && live.some((p) => !originals.has(p.metadata?.name)),
+        { timeoutMs: 60_000 },
+      );
       const replacement = pods.find((p) => !originals.has(p.metadata?.name));
       expect(replacement).toBeDefined();
       expect(replacement?.spec?.nodeName).not.toBe(source);
@@ -375,14 +389,10 @@ describe('node failure injection', () => {
     expect(conditionOf(await readNode(name), 'Ready')?.status).toBe('True');
   });
 
-  test('a deleted node is gone from the API, and createSimNode brings back a Ready node', async () => {
+  test('a deleted node is gone from the API, and createSimNode brings back a Ready node whose Lease kwok renews, as every other', async () => {
     const name = nodeAt(-1);
     await deleteNode(kc, name);
-    await waitFor(
-      `${name} to be deleted`,
-      () => readNodeOrUndefined(kc, name),
-      (n) => n === undefined,
-    );
+    expect(await readNodeOrUndefined(kc, name)).toBeUndefined();
     await createSimNode(kc, name);
     const node = await waitFor(
       `${name} to be Ready`,
@@ -391,6 +401,26 @@ describe('node failure injection', () => {
     );
     expect(node.status?.allocatable).toMatchObject({ cpu: '4', memory: '16Gi', pods: '110' });
     expect(node.metadata?.labels?.['topology.kubernetes.io/zone']).toMatch(/^lab-1[abc]$/);
+
+    // kwok keeps renewing every node's Lease (a wedged lease controller turns all nodes Unknown).
+    const renewals = async () => {
+      const leases = await kc
+        .makeApiClient(CoordinationV1Api)
+        .listNamespacedLease({ namespace: 'kube-node-lease' });
+      return new Map(
+        leases.items.map((l) => [l.metadata?.name ?? '', new Date(l.spec?.renewTime ?? 0).getTime()]),
+      );
+    };
+    const managed = (await core.listNode({ labelSelector: `${Sim.managedLabel}=true` })).items.map(
+      (n) => n.metadata?.name ?? '',
+    );
+    const before = await renewals();
+    await waitFor(
+      'every kwok node to renew its Lease',
+      renewals,
+      (after) => managed.every((n) => (after.get(n) ?? 0) > (before.get(n) ?? Infinity)),
+      { timeoutMs: 20_000, intervalMs: 1_000 },
+    );
   });
 });
 
@@ -559,12 +589,16 @@ describe('kube-controller-manager taint-based eviction', () => {
 
     await failNode(kc, name, 'NotReady');
     try {
-      await waitFor(
+      const tainted = await waitFor(
         `${name} to be tainted not-ready:NoExecute`,
         () => readNode(name),
         (n) => hasTaint(n, 'node.kubernetes.io/not-ready', 'NoExecute'),
       );
-      const taintedAt = Date.now();
+      // When kube-controller-manager added the taint, not when this test happened to see it.
+      const taint = tainted.spec?.taints?.find(
+        (t) => t.key === 'node.kubernetes.io/not-ready' && t.effect === 'NoExecute',
+      );
+      const taintedAt = taint?.timeAdded ? new Date(taint.timeAdded).getTime() : Date.now();
       const stillThere = await Promise.all(
         onNode.map((p) => readPodOrUndefined(kc, namespace, p.metadata?.name ?? '')),
       );

@@ -72,7 +72,9 @@ const config = {
   health_check_interval: '10',
   node_failure_threshold: '1',
   node_recovery_window: '15',
-  drain_timeout: '120',
+  // Only bounds a drain that fails; long enough that a worker killed mid-drain and a cold new one
+  // (heartbeat timeout 30 s, bundling) leave the retried attempt time to finish.
+  drain_timeout: '300',
   recovery_timeout: '180',
   node_provider: 'sim',
 };

@@ -17,6 +17,7 @@ import type { RequestOptions } from 'node:https';
 import type { V1Node, V1Pod, V1ContainerStatus, V1PodCondition } from '@kubernetes/client-node';
 import {
   ApiException,
+  CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
@@ -276,9 +277,53 @@ export function zoneOf(nodeName: string): string {
   return `lab-1${'abc'[(index - 1) % 3]}`;
 }
 
-/** Deletes a node object, as when a cloud provider removes the machine. Inverse: {@link createSimNode}. */
+/**
+ * Deletes a node object, as when a cloud provider removes the machine, and waits until it is gone
+ * and kwok has let go of its Lease. Inverse: {@link createSimNode}.
+ *
+ * Why the Lease: kwok v0.8.0 renews a node's Lease from a loop of its own. A node re-created under
+ * the same name while the old loop still runs gets a second loop on the same Lease; the two then
+ * conflict forever, and kwok's lease controller stops renewing every other node's Lease too
+ * (seen in CI: every node then turns Unknown now and then, and kube-controller-manager marks their
+ * pods NotReady for good). So the Lease is deleted here, and must stay gone for longer than a
+ * renewal period (a live loop would write it again) before this returns.
+ */
 export async function deleteNode(kc: KubeConfig, name: string): Promise<void> {
-  await kc.makeApiClient(CoreV1Api).deleteNode({ name });
+  const core = kc.makeApiClient(CoreV1Api);
+  const leases = kc.makeApiClient(CoordinationV1Api);
+  const namespace = 'kube-node-lease';
+  await core.deleteNode({ name });
+  await waitFor(
+    `node ${name} to be deleted`,
+    () => readNodeOrUndefined(kc, name),
+    (n) => n === undefined,
+  );
+  const readLease = () =>
+    leases.readNamespacedLease({ name, namespace }).then(
+      (lease) => lease,
+      (error: unknown) => {
+        if (statusCodeOf(error) === 404) return undefined;
+        throw error;
+      },
+    );
+  const quietMs = 6_000;
+  let goneSince: number | undefined;
+  await waitFor(
+    `the Lease of ${name} to stay deleted for ${quietMs / 1000} s`,
+    async () => {
+      if (await readLease()) {
+        goneSince = undefined;
+        await leases.deleteNamespacedLease({ name, namespace }).catch((error: unknown) => {
+          if (statusCodeOf(error) !== 404) throw error;
+        });
+        return false;
+      }
+      goneSince ??= Date.now();
+      return Date.now() - goneSince >= quietMs;
+    },
+    (quiet) => quiet,
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
+import type { BudgetStatus } from '../../src/workflows/messages';
 import {
   approveUpdate,
   budgetStatusQuery,
@@ -112,6 +113,18 @@ async function waitForPhase(
   throw new Error(`${handle.workflowId} never reached phase ${phase} (last: ${last})`);
 }
 
+/** Polls the budget of `scope` until `until` holds (a permit request arrives after the phase changes). */
+async function waitForBudget(scope: string, until: (status: BudgetStatus) => boolean): Promise<BudgetStatus> {
+  const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId(scope, taskQueue));
+  let last: BudgetStatus | undefined;
+  for (let i = 0; i < 600; i++) {
+    last = await budget.query(budgetStatusQuery).catch(() => undefined);
+    if (last && until(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the ${scope} budget never reached the expected state (last: ${JSON.stringify(last)})`);
+}
+
 const ready = (handle: WorkflowHandle) =>
   handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
 
@@ -198,9 +211,8 @@ describe('node recovery workflow', () => {
     await waitForPhase(first, 'AwaitingRecovery');
     const second = await start('node-b');
     await waitForPhase(second, 'WaitingForBudget');
-    const budget = await env.client.workflow
-      .getHandle(disruptionBudgetWorkflowId('nodes', taskQueue))
-      .query(budgetStatusQuery);
+    // The phase changes before the permit request reaches the budget: wait for the request itself.
+    const budget = await waitForBudget('nodes', (b) => b.waiting.includes(second.workflowId));
     expect(budget).toMatchObject({ limit: 1, holders: [first.workflowId], waiting: [second.workflowId] });
     expect(world.mutations).not.toContain('cordon node-b');
 
