@@ -98,12 +98,22 @@ async function may(as: KubeConfig, access: Access): Promise<boolean> {
 const describeAccess = (a: Access) =>
   `${a.verb} ${a.group ? `${a.group}/` : ''}${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.namespace ? ` in ${a.namespace}` : ''}${a.name ? ` named ${a.name}` : ''}`;
 
-/** Asks for every access at once and compares, so a failure lists every wrong answer. */
+/**
+ * Asks for every access at once and compares, so a failure lists every wrong answer. Asks again for
+ * up to 15 s first: the RBAC authorizer's cache catches up with freshly applied Roles a moment later.
+ */
 async function expectAccess(as: KubeConfig, expected: [Access, boolean][]): Promise<void> {
-  const answers = await Promise.all(expected.map(([access]) => may(as, access)));
-  expect(expected.map(([a], i) => `${describeAccess(a)}: ${answers[i]}`)).toEqual(
-    expected.map(([a, allowed]) => `${describeAccess(a)}: ${allowed}`),
-  );
+  const want = expected.map(([a, allowed]) => `${describeAccess(a)}: ${allowed}`);
+  const ask = async () => {
+    const answers = await Promise.all(expected.map(([access]) => may(as, access)));
+    return expected.map(([a], i) => `${describeAccess(a)}: ${answers[i]}`);
+  };
+  let got = await ask();
+  for (const deadline = Date.now() + 15_000; got.join() !== want.join() && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    got = await ask();
+  }
+  expect(got).toEqual(want);
 }
 
 beforeAll(async () => {
