@@ -10,7 +10,7 @@ import type { LiveConfigSource } from '../../src/config/config-source';
 import { createClusterConfigSource } from '../../src/config/config-source';
 import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
-import { loadLabKubeConfig, waitFor } from '../support/sim';
+import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';
 
 // A namespace and name of its own, which also proves both are options.
 const namespace = `config-source-${Date.now().toString(36)}`;
@@ -48,15 +48,8 @@ afterAll(async () => {
   await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
 
-async function replaceData(data: Record<string, string>): Promise<string> {
-  const current = await core.readNamespacedConfigMap({ name, namespace });
-  const updated = await core.replaceNamespacedConfigMap({
-    name,
-    namespace,
-    body: { metadata: { name, namespace, resourceVersion: current.metadata?.resourceVersion }, data },
-  });
-  return updated.metadata?.resourceVersion ?? '';
-}
+const replaceData = (data: Record<string, string>): Promise<string> =>
+  replaceConfigMapData(kc, { name, namespace }, data);
 
 async function invalidConfigEvents(): Promise<CoreV1Event[]> {
   const list = await core.listNamespacedEvent({

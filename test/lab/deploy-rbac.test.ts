@@ -198,17 +198,24 @@ async function within<T>(ms: number, what: string, promise: Promise<T>, why: () 
   }
 }
 
+/**
+ * What the worker and the detector both need of the live config, and nothing more: their own
+ * ConfigMap by name, and Events in its namespace.
+ */
+const ownConfigMapAccess: [Access, boolean][] = [
+  [{ verb: 'list', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
+  [{ verb: 'watch', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
+  // A list without a metadata.name field selector is a list of every ConfigMap: forbidden.
+  [{ verb: 'list', resource: 'configmaps', namespace }, false],
+  [{ verb: 'list', resource: 'configmaps', namespace, name: 'someone-elses' }, false],
+  [{ verb: 'update', resource: 'configmaps', namespace, name: 'self-healing-config' }, false],
+  [{ verb: 'list', resource: 'configmaps', namespace: 'default', name: 'self-healing-config' }, false],
+  [{ verb: 'create', resource: 'events', namespace }, true],
+];
+
 describe('the worker ServiceAccount and the live config', () => {
   test('may read only its own ConfigMap, and record Events in its namespace', async () => {
-    await expectAccess(worker, [
-      [{ verb: 'list', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
-      [{ verb: 'watch', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
-      [{ verb: 'list', resource: 'configmaps', namespace }, false],
-      [{ verb: 'list', resource: 'configmaps', namespace, name: 'someone-elses' }, false],
-      [{ verb: 'update', resource: 'configmaps', namespace, name: 'self-healing-config' }, false],
-      [{ verb: 'list', resource: 'configmaps', namespace: 'default', name: 'self-healing-config' }, false],
-      [{ verb: 'create', resource: 'events', namespace }, true],
-    ]);
+    await expectAccess(worker, ownConfigMapAccess);
   });
 
   test("the worker's real config source syncs with these rights and reads the deployed ConfigMap", async () => {
@@ -255,14 +262,7 @@ describe('the detector ServiceAccount', () => {
 
   test('may read only its own ConfigMap, and record Events only in its namespace', async () => {
     await expectAccess(detector, [
-      [{ verb: 'list', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
-      [{ verb: 'watch', resource: 'configmaps', namespace, name: 'self-healing-config' }, true],
-      // A list without a metadata.name field selector is a list of every ConfigMap: forbidden.
-      [{ verb: 'list', resource: 'configmaps', namespace }, false],
-      [{ verb: 'list', resource: 'configmaps', namespace, name: 'someone-elses' }, false],
-      [{ verb: 'update', resource: 'configmaps', namespace, name: 'self-healing-config' }, false],
-      [{ verb: 'list', resource: 'configmaps', namespace: 'default', name: 'self-healing-config' }, false],
-      [{ verb: 'create', resource: 'events', namespace }, true],
+      ...ownConfigMapAccess,
       [{ verb: 'create', resource: 'events', namespace: 'default' }, false],
       [{ verb: 'get', resource: 'secrets', namespace }, false],
     ]);

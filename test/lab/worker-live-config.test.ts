@@ -14,7 +14,7 @@ import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch'
 import type { LiveAdapters } from '../../src/worker/live-config';
 import { WORKER_COMPONENT, createLiveAdapters } from '../../src/worker/live-config';
 import type { Alert } from '../../src/workflows/types';
-import { loadLabKubeConfig, waitFor } from '../support/sim';
+import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';
 
 const suffix = Date.now().toString(36);
 // A namespace and ConfigMap of its own, and a node without the kwok label: nobody else touches it.
@@ -57,16 +57,8 @@ afterAll(async () => {
   await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
 
-/** Replaces the ConfigMap's data; resolves with the new resourceVersion. */
-async function replaceData(data: Record<string, string>): Promise<string> {
-  const current = await core.readNamespacedConfigMap({ name, namespace });
-  const updated = await core.replaceNamespacedConfigMap({
-    name,
-    namespace,
-    body: { metadata: { name, namespace, resourceVersion: current.metadata?.resourceVersion }, data },
-  });
-  return updated.metadata?.resourceVersion ?? '';
-}
+const replaceData = (data: Record<string, string>): Promise<string> =>
+  replaceConfigMapData(kc, { name, namespace }, data);
 
 /** Waits until the source has applied (or rejected) the ConfigMap at `rv`. */
 async function applied(rv: string, outcome: 'applied' | 'rejected' = 'applied'): Promise<void> {

@@ -691,3 +691,23 @@ export async function apiserverRequests(kc: KubeConfig, match: (labels: string) 
   }
   return total;
 }
+
+/**
+ * Replaces a ConfigMap's `data` (optimistically, on the resourceVersion just read), as an operator
+ * editing it does. @returns the new resourceVersion.
+ */
+export async function replaceConfigMapData(
+  kc: KubeConfig,
+  ref: { name: string; namespace: string },
+  data: Record<string, string>,
+): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const { name, namespace } = ref;
+  const current = await core.readNamespacedConfigMap({ name, namespace });
+  const updated = await core.replaceNamespacedConfigMap({
+    name,
+    namespace,
+    body: { metadata: { name, namespace, resourceVersion: current.metadata?.resourceVersion }, data },
+  });
+  return updated.metadata?.resourceVersion ?? '';
+}
