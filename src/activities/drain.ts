@@ -84,14 +84,23 @@ export interface DrainHooks {
   /** Milliseconds since the epoch. */
   now(): number;
   isCancelled?(): boolean;
+  /**
+   * Asked before every eviction and deletion: whether the node is still this recovery's to drain.
+   * Anything but `ours` ends the drain before that mutation, with outcome `taken-back` (a person
+   * uncordoned the node) or `node-gone` (it was deleted). Absent: always ours.
+   */
+  stillOurs?(): Promise<'ours' | 'taken-back' | 'gone'>;
 }
 
 /** Why a pod was deliberately left on the node. */
 export type SkipReason = 'daemonset' | 'mirror' | 'unmanaged' | 'local-storage';
 
 export interface DrainReport {
-  /** `drained`: every pod the policy allows to move is gone; `skipped` pods may remain. */
-  outcome: 'drained' | 'timed-out' | 'dry-run';
+  /**
+   * `drained`: every pod the policy allows to move is gone; `skipped` pods may remain.
+   * `taken-back` / `node-gone`: stopped before a mutation (see {@link DrainHooks.stillOurs}).
+   */
+  outcome: 'drained' | 'timed-out' | 'dry-run' | 'taken-back' | 'node-gone';
   /** Pods this run evicted (empty in dry-run). */
   evicted: PodRef[];
   /** Completed pods and approved unmanaged pods this run deleted (empty in dry-run). */
@@ -244,6 +253,8 @@ class Drain {
   private readonly moved = new Map<string, PodOnNode>();
   private readonly startedAt: number;
   private readonly deadline: number;
+  /** Set when the node stopped being ours; no mutation follows. */
+  private stopped: 'taken-back' | 'node-gone' | undefined;
 
   constructor(
     private readonly cluster: ClusterPort,
@@ -258,8 +269,9 @@ class Drain {
     await this.admit(initial);
     for (;;) {
       if (this.hooks.isCancelled?.()) throw new CancelledFailure(`drain of ${this.options.node} cancelled`);
-      await this.evictDue();
+      if (!this.stopped) await this.evictDue();
       await this.resolveWorkloads();
+      if (this.stopped) return this.finish(this.stopped);
       this.hooks.onProgress(this.progress());
       if (this.toEvict.size === 0 && this.leaving.size === 0) return this.finish('drained');
       const now = this.hooks.now();
@@ -275,12 +287,30 @@ class Drain {
     }
   }
 
+  /**
+   * Whether the next mutation may go ahead: the node is still ours. Once it is not, the drain is
+   * stopped and no later call asks again.
+   */
+  private async mayMutate(): Promise<boolean> {
+    if (this.stopped) return false;
+    const verdict = (await this.hooks.stillOurs?.()) ?? 'ours';
+    if (verdict === 'ours' || this.stopped) return !this.stopped;
+    this.stopped = verdict === 'gone' ? 'node-gone' : 'taken-back';
+    this.say(
+      verdict === 'gone'
+        ? `${this.options.node} was deleted during the drain: nothing more to evict`
+        : `${this.options.node} is no longer cordoned by this recovery (someone uncordoned it): stopped before the next eviction`,
+    );
+    return false;
+  }
+
   /** Takes each pod not seen before through the kubectl drain filters. */
   private async admit(pods: readonly PodOnNode[]): Promise<void> {
     for (const pod of pods) {
       if (this.seen.has(pod.uid)) continue;
-      this.seen.add(pod.uid);
       const decision = decide(pod, this.options);
+      if (decision.action === 'delete' && !(await this.mayMutate())) return;
+      this.seen.add(pod.uid);
       switch (decision.action) {
         case 'wait':
           this.leaving.set(pod.uid, pod);
@@ -336,6 +366,7 @@ class Drain {
     };
     const evictor = async (): Promise<void> => {
       while (started < due.length && !failed && !this.hooks.isCancelled?.()) {
+        if (!(await this.mayMutate()) || started >= due.length) break;
         const index = started++;
         const { pod } = (due[index] as [string, PendingEviction])[1];
         try {
@@ -457,7 +488,7 @@ class Drain {
     };
   }
 
-  private finish(outcome: 'drained' | 'timed-out'): DrainReport {
+  private finish(outcome: 'drained' | 'timed-out' | 'taken-back' | 'node-gone'): DrainReport {
     const report: DrainReport = {
       ...this.report,
       outcome,
@@ -469,6 +500,11 @@ class Drain {
     if (outcome === 'drained') {
       report.lines.push(
         `drained ${this.options.node} in ${seconds}s: evicted ${report.evicted.length}, left ${report.skipped.length}`,
+      );
+    } else if (outcome === 'taken-back' || outcome === 'node-gone') {
+      const notEvicted = [...this.toEvict.values()].map((p) => p.pod);
+      report.lines.push(
+        `drain of ${this.options.node} stopped after ${seconds}s: evicted ${report.evicted.length}${notEvicted.length > 0 ? `, not evicted ${names(notEvicted)}` : ''}`,
       );
     } else {
       const blocked =

@@ -13,7 +13,15 @@ import type { PermitRequest } from '../workflows/messages';
 import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
 import type { BudgetPort } from './budget';
 import { drainNode, pressureEvictionOrder } from './drain';
-import type { ClusterPort, NodeProvider, NotifierPort, PodOnNode, ReplaceOutcome } from './ports';
+import type {
+  ClusterPort,
+  CordonResult,
+  NodeProvider,
+  NotifierPort,
+  PodOnNode,
+  ReplaceOutcome,
+  UncordonResult,
+} from './ports';
 
 export interface ActivityDeps {
   cluster: ClusterPort;
@@ -41,9 +49,35 @@ export interface DrainInput extends NodeActionInput {
   deleteUnmanaged: boolean;
 }
 
+export interface CordonSummary {
+  outcome: CordonResult | 'would-cordon';
+}
+
+export interface UncordonSummary {
+  outcome: UncordonResult | 'would-uncordon';
+}
+
+/** Whose a node is, read right before a mutation: see {@link ClusterPort.cordon} for ownership. */
+export type Ownership = 'ours' | 'taken-back' | 'gone';
+
+/** What one step of memory-pressure relief did. */
+export type PressureRelief =
+  | { outcome: 'evicted' | 'would-evict'; pod: string; qosClass: string; priority: number }
+  /** No pod is left that may be evicted for memory pressure. */
+  | { outcome: 'nothing-evictable' }
+  /** The node is no longer cordoned by this recovery (a person took it back): nothing was evicted. */
+  | { outcome: 'taken-back' };
+
+/** What a replacement did; `taken-back`: the node is no longer cordoned by this run, nothing was done. */
+export type ReplaceSummary = ReplaceOutcome | { outcome: 'taken-back'; detail: string };
+
 /** What the workflow learns from a drain. */
 export interface DrainSummary {
-  outcome: 'drained' | 'timed-out' | 'dry-run';
+  /**
+   * `taken-back`: the node stopped being cordoned by this recovery (a person uncordoned it) and the
+   * drain stopped before its next mutation; `node-gone`: the node was deleted during the drain.
+   */
+  outcome: 'drained' | 'timed-out' | 'dry-run' | 'taken-back' | 'node-gone';
   /** Human-readable decisions ("evicted default/web-1", "PDB default/web blocks default/web-2"). */
   lines: string[];
   blockingPdbs: string[];
@@ -55,6 +89,35 @@ export interface DrainSummary {
 
 /** How long past a pod's grace period a drain of a down node waits for the pod to disappear. */
 const SKIP_WAIT_FOR_DELETE_MS = 5_000;
+
+/** How old a read of the node's ownership may be when a drain decides its next mutation. */
+const OWNERSHIP_FRESH_MS = 1_000;
+
+const DrainEventReasons = {
+  drained: 'SelfHealingDrained',
+  'timed-out': 'SelfHealingDrainTimedOut',
+  'taken-back': 'SelfHealingDrainStopped',
+  'dry-run': 'SelfHealingDrained',
+} as const;
+
+/**
+ * `read`, answered from its last result while that is younger than `maxAgeMs`; concurrent callers
+ * share one read in flight.
+ */
+function freshFor<T>(maxAgeMs: number, read: () => Promise<T>, initial: T): () => Promise<T> {
+  let last = { value: initial, at: Date.now() };
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (Date.now() - last.at < maxAgeMs) return Promise.resolve(last.value);
+    pending ??= read()
+      .then((value) => {
+        last = { value, at: Date.now() };
+        return value;
+      })
+      .finally(() => (pending = undefined));
+    return pending;
+  };
+}
 
 /** Thrown (retryable) by verification while the cluster is not there yet; the retry policy polls. */
 export const NOT_READY_YET = 'NotReadyYet';
@@ -90,38 +153,47 @@ export function createActivities({
   drainConcurrency = () => defaultRecoveryConfig.api_max_concurrency,
 }: ActivityDeps) {
   const workflowId = (): string => activityInfo().workflowExecution?.workflowId ?? 'unknown';
+  /** The run that owns what this activity cordons: see CordonRequest.owner. */
+  const owner = (): string => activityInfo().workflowExecution?.runId ?? 'unknown';
+  /** Whose the node is now: still cordoned by this run, taken back by someone, or deleted. */
+  const ownership = async (node: string): Promise<Ownership> =>
+    ownershipOf(await cluster.readNodeHealth(node));
+  const ownershipOf = (health: NodeHealth): Ownership => {
+    if (health.ready === 'gone') return 'gone';
+    return health.unschedulable && health.cordonOwner === owner() ? 'ours' : 'taken-back';
+  };
 
   return {
     async readNodeHealth(node: string): Promise<NodeHealth> {
       return cluster.readNodeHealth(node);
     },
 
-    /** @returns a line describing what was (or, in dry-run, would have been) done. */
-    async cordonNode({ node, reason, dryRun }: NodeActionInput): Promise<string> {
-      if (dryRun) return `would cordon ${node}`;
-      const cordoned = await cluster.cordon({ node, reason, workflowId: workflowId() });
-      if (!cordoned) return `left ${node} alone: cordoned by someone else`;
-      await cluster.recordNodeEvent(node, {
-        type: 'Warning',
-        reason: 'SelfHealingCordon',
-        message: `cordoned by workflow ${workflowId()}: ${reason}`,
-      });
-      log.info('cordoned', { node, workflowId: workflowId() });
-      return `cordoned ${node}`;
+    async cordonNode({ node, reason, dryRun }: NodeActionInput): Promise<CordonSummary> {
+      if (dryRun) return { outcome: 'would-cordon' };
+      const outcome = await cluster.cordon({ node, reason, workflowId: workflowId(), owner: owner() });
+      if (outcome === 'cordoned') {
+        await cluster.recordNodeEvent(node, {
+          type: 'Warning',
+          reason: 'SelfHealingCordon',
+          message: `cordoned by workflow ${workflowId()}: ${reason}`,
+        });
+        log.info('cordoned', { node, workflowId: workflowId() });
+      }
+      return { outcome };
     },
 
-    /** @returns a line describing what was (or would have been) done. */
-    async uncordonNode({ node, reason, dryRun }: NodeActionInput): Promise<string> {
-      if (dryRun) return `would uncordon ${node}`;
-      const uncordoned = await cluster.uncordon(node, workflowId());
-      if (!uncordoned) return `left ${node} cordoned: not cordoned by this product`;
-      await cluster.recordNodeEvent(node, {
-        type: 'Normal',
-        reason: 'SelfHealingUncordon',
-        message: `uncordoned by workflow ${workflowId()}: ${reason}`,
-      });
-      log.info('uncordoned', { node, workflowId: workflowId() });
-      return `uncordoned ${node}`;
+    async uncordonNode({ node, reason, dryRun }: NodeActionInput): Promise<UncordonSummary> {
+      if (dryRun) return { outcome: 'would-uncordon' };
+      const outcome = await cluster.uncordon(node, owner());
+      if (outcome === 'uncordoned') {
+        await cluster.recordNodeEvent(node, {
+          type: 'Normal',
+          reason: 'SelfHealingUncordon',
+          message: `uncordoned by workflow ${workflowId()}: ${reason}`,
+        });
+        log.info('uncordoned', { node, workflowId: workflowId() });
+      }
+      return { outcome };
     },
 
     /** Drains with kubectl drain semantics; heartbeats its progress; never runs past its timeout. */
@@ -148,7 +220,13 @@ export function createActivities({
       });
       // A node without a kubelet never confirms deletions: like kubectl drain
       // --skip-wait-for-delete-timeout, stop waiting for pods past their grace period there.
-      const nodeDown = (await cluster.readNodeHealth(input.node)).ready !== 'True';
+      const health = await cluster.readNodeHealth(input.node);
+      const nodeDown = health.ready !== 'True';
+      // Before every eviction or deletion the node must still be cordoned by this run: a person who
+      // uncordons it (or deletes it) mid-drain ends the drain before its next mutation.
+      const stillOurs = input.dryRun
+        ? undefined
+        : freshFor(OWNERSHIP_FRESH_MS, () => ownership(input.node), ownershipOf(health));
       const report = await drainNode(
         observing,
         {
@@ -165,12 +243,13 @@ export function createActivities({
           sleep: (ms) => sleep(ms),
           now: () => Date.now(),
           isCancelled: () => cancellationSignal().aborted,
+          ...(stillOurs ? { stillOurs } : {}),
         },
       );
-      if (!input.dryRun) {
+      if (!input.dryRun && report.outcome !== 'node-gone') {
         await cluster.recordNodeEvent(input.node, {
           type: report.outcome === 'drained' ? 'Normal' : 'Warning',
-          reason: report.outcome === 'drained' ? 'SelfHealingDrained' : 'SelfHealingDrainTimedOut',
+          reason: DrainEventReasons[report.outcome],
           message: `workflow ${workflowId()}: ${report.lines.slice(-3).join('; ')}`.slice(0, 1000),
         });
       }
@@ -186,28 +265,33 @@ export function createActivities({
     },
 
     /**
-     * Evicts the next pod in memory-pressure order (BestEffort, then Burstable, lowest priority first).
-     * @returns what was done, or undefined when no evictable pod is left.
+     * Evicts the next pod in memory-pressure order (BestEffort, then Burstable, lowest priority
+     * first), while the node is still cordoned by this recovery.
      */
-    async relievePressure({ node, dryRun }: { node: string; dryRun: boolean }): Promise<string | undefined> {
+    async relievePressure({ node, dryRun }: { node: string; dryRun: boolean }): Promise<PressureRelief> {
       for (const pod of pressureEvictionOrder(await cluster.listPodsOnNode(node))) {
         if (pod.deletionTimestamp) continue;
-        const name = `${pod.namespace}/${pod.name}`;
-        if (dryRun)
-          return `would evict ${name} (${pod.qosClass}, priority ${pod.priority}) to relieve memory pressure`;
+        const victim = {
+          pod: `${pod.namespace}/${pod.name}`,
+          qosClass: pod.qosClass,
+          priority: pod.priority,
+        };
+        if (dryRun) return { outcome: 'would-evict', ...victim };
+        if ((await ownership(node)) !== 'ours') return { outcome: 'taken-back' };
         const result = await cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
         if (result.outcome === 'evicted') {
           await cluster.recordNodeEvent(node, {
             type: 'Warning',
             reason: 'SelfHealingPressureEviction',
-            message: `workflow ${workflowId()} evicted ${name} (${pod.qosClass}) to relieve memory pressure`,
+            message: `workflow ${workflowId()} evicted ${victim.pod} (${pod.qosClass}) to relieve memory pressure`,
           });
-          return `evicted ${name} (${pod.qosClass}, priority ${pod.priority}) to relieve memory pressure`;
+          return { outcome: 'evicted', ...victim };
         }
       }
-      return undefined;
+      return { outcome: 'nothing-evictable' };
     },
 
+    /** Replaces the node through the provider, unless someone took the node back meanwhile. */
     async replaceNode({
       node,
       provider,
@@ -216,8 +300,11 @@ export function createActivities({
       node: string;
       provider: NodeProviderName;
       dryRun: boolean;
-    }): Promise<ReplaceOutcome> {
+    }): Promise<ReplaceSummary> {
       if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
+      // A node that is gone is left to the provider, which is idempotent about a replacement it made.
+      if ((await ownership(node)) === 'taken-back')
+        return { outcome: 'taken-back', detail: `${node} is no longer cordoned by this recovery` };
       const outcome = await nodeProvider(provider).replace(node, workflowId());
       await cluster
         .recordNodeEvent(node, {
@@ -244,7 +331,9 @@ export function createActivities({
       const done: string[] = [];
       if (node) {
         const health = await cluster.readNodeHealth(node);
-        if (health.ready !== 'True' || health.unschedulable)
+        // Deleted meanwhile (by an autoscaler or a person): there is no node left to wait for.
+        if (health.ready === 'gone') done.push(`${node} gone`);
+        else if (health.ready !== 'True' || health.unschedulable)
           missing.push(`${node} Ready=${health.ready}${health.unschedulable ? ', unschedulable' : ''}`);
         else done.push(`${node} Ready`);
       }

@@ -13,7 +13,27 @@ export interface CordonRequest {
   /** Why, recorded on the node so `kubectl describe node` tells the story. */
   reason: string;
   workflowId: string;
+  /**
+   * What makes the cordon this recovery's own: its workflow run ID, written on the node. Unique to
+   * the run, so a later recovery of the same node (same workflow ID) never takes an earlier cordon,
+   * or a human's, for its own.
+   */
+  owner: string;
 }
+
+/**
+ * What a cordon found and did. `already-ours`: the node is unschedulable with this very owner's
+ * annotation (a retried activity of the same run). `someone-elses`: it was unschedulable already,
+ * whatever annotations it carries; the product leaves it alone.
+ */
+export type CordonResult = 'cordoned' | 'already-ours' | 'someone-elses' | 'gone';
+
+/**
+ * What an uncordon found and did. `not-cordoned`: the node is schedulable already (a person
+ * uncordoned it, or a retried uncordon of ours succeeded before). `someone-elses`: unschedulable
+ * under another owner; nothing is changed.
+ */
+export type UncordonResult = 'uncordoned' | 'not-cordoned' | 'someone-elses' | 'gone';
 
 /** A pod on a node, with what drain decisions need and nothing else. */
 export interface PodOnNode extends PodRef {
@@ -51,15 +71,17 @@ export interface ClusterPort {
   /** Current health of a node; `ready: 'gone'` when it no longer exists. */
   readNodeHealth(node: string): Promise<NodeHealth>;
   /**
-   * Marks the node unschedulable and annotates who did it and why. Idempotent.
-   * @returns false when the node was already cordoned by someone else (the product then leaves it alone).
+   * Marks a schedulable node unschedulable and annotates who did it, why, and the owner, replacing
+   * any stale annotations. Idempotent for the same owner. A node that is unschedulable already is
+   * someone else's unless its owner annotation names `request.owner`.
    */
-  cordon(request: CordonRequest): Promise<boolean>;
+  cordon(request: CordonRequest): Promise<CordonResult>;
   /**
-   * Makes the node schedulable again, only if this product cordoned it.
-   * @returns false when the node was not cordoned by this product (nothing is changed).
+   * Makes the node schedulable again, only while it is cordoned under `owner`, and removes the
+   * product's annotations. On a node that is schedulable already it only clears annotations that
+   * name `owner`.
    */
-  uncordon(node: string, workflowId: string): Promise<boolean>;
+  uncordon(node: string, owner: string): Promise<UncordonResult>;
   /** Records a Kubernetes Event on the node naming the workflow. */
   recordNodeEvent(
     node: string,

@@ -9,6 +9,7 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -16,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { Activities } from '../activities';
+import type { Activities, DrainSummary } from '../activities';
 import { disruptionBudgetWorkflowId, legacyDisruptionBudgetWorkflowId } from './ids';
 import {
   approveUpdate,
@@ -25,6 +26,14 @@ import {
   releasePermitSignal,
   statusQuery,
 } from './messages';
+import {
+  cordonLine,
+  cordonOutcomeOf,
+  pressureReliefLine,
+  pressureReliefOf,
+  uncordonLine,
+  uncordonOutcomeOf,
+} from './node-recovery-outcomes';
 import { NodeRecoveryState } from './node-recovery-state';
 import { phaseKey, severityKey } from './search-attributes';
 import type {
@@ -56,15 +65,28 @@ const notifications = proxyActivities<Activities>({
 
 const PRESSURE_RECHECK = '30 seconds';
 
+/**
+ * Marks recoveries that look at the node again before every decision a person (or the node) can
+ * change meanwhile: after the permit, after every long wait, before every mutation. Histories
+ * recorded before it lack the marker and replay on the older path.
+ */
+export const FRESH_LOOKS_PATCH = 'fresh-looks-before-acting';
+
+/** Ends the recovery from anywhere in the procedure with this result (caught by the workflow). */
+class RecoveryEnded {
+  constructor(readonly result: NodeRecoveryResult) {}
+}
+
 /** Recovers one node. One execution per node: the workflow ID is derived from the node name. */
 export async function nodeRecoveryWorkflow(input: NodeRecoveryInput): Promise<NodeRecoveryResult> {
   if (!input?.node) throw ApplicationFailure.nonRetryable('input.node is empty', 'InvalidInput');
   if (!input.policy)
     throw ApplicationFailure.nonRetryable(`input.policy is missing for ${input.node}`, 'InvalidInput');
-  const recovery = new NodeRecovery(new NodeRecoveryState(input));
+  const recovery = new NodeRecovery(new NodeRecoveryState(input), patched(FRESH_LOOKS_PATCH));
   try {
     return await recovery.run();
   } catch (error) {
+    if (error instanceof RecoveryEnded) return error.result;
     if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
     return await recovery.escalate(`a step failed: ${causeOf(error)}`);
   } finally {
@@ -74,11 +96,16 @@ export async function nodeRecoveryWorkflow(input: NodeRecoveryInput): Promise<No
 
 class NodeRecovery {
   private readonly node: string;
+  /** This run holds a cordon on the node, which it must undo or hand over. */
   private cordoned = false;
   /** The budget asked for a permit, and where the permit goes back. */
   private permit: { scope: string; budget: string } | undefined;
 
-  constructor(private readonly state: NodeRecoveryState) {
+  /** @param fresh the node is looked at again before each decision (see FRESH_LOOKS_PATCH). */
+  constructor(
+    private readonly state: NodeRecoveryState,
+    private readonly fresh: boolean,
+  ) {
     this.node = state.input.node;
     setHandler(statusQuery, () => state.status());
     setHandler(evidenceSignal, (evidence) => state.addEvidence(evidence));
@@ -103,14 +130,16 @@ class NodeRecovery {
 
   async run(): Promise<NodeRecoveryResult> {
     const health = await k8s.readNodeHealth(this.node);
-    if (health.ready === 'gone') return this.finish('Skipped', 'skipped', `${this.node} no longer exists`);
+    if (health.ready === 'gone') return this.finish('Skipped', 'gone', `${this.node} no longer exists`);
     if (health.optedOut) return this.finish('Skipped', 'skipped', `${this.node} is opted out of remediation`);
 
     await this.acquirePermit(health.controlPlane === true);
+    if (this.fresh && !this.policy.dryRun) await this.lookAgainBeforeActing();
     this.enter('Cordoning', `cordon ${this.node} so nothing new lands on it`);
-    const cordonLine = await k8s.cordonNode(this.act(`node ${this.state.input.reason}`));
-    this.record(cordonLine);
-    this.cordoned = cordonLine.startsWith('cordoned');
+    const cordon = cordonOutcomeOf(await k8s.cordonNode(this.act(`node ${this.state.input.reason}`)));
+    this.record(cordonLine(this.node, cordon));
+    if (cordon === 'gone') return this.finish('Skipped', 'gone', `${this.node} no longer exists`);
+    this.cordoned = cordon === 'cordoned' || cordon === 'already-ours';
     if (!this.cordoned && !this.policy.dryRun) {
       return this.finish(
         'Stopped',
@@ -124,29 +153,48 @@ class NodeRecovery {
     return this.drainAndRecover();
   }
 
+  /**
+   * The permit may come minutes after the failure was confirmed: a node that was deleted, opted out
+   * or healed meanwhile is left alone, and the permit goes back.
+   */
+  private async lookAgainBeforeActing(): Promise<void> {
+    const health = await k8s.readNodeHealth(this.node);
+    if (health.ready === 'gone')
+      this.end(this.finish('Skipped', 'gone', `${this.node} was deleted while the recovery waited its turn`));
+    if (health.optedOut)
+      this.end(
+        this.finish('Skipped', 'skipped', `${this.node} was opted out while the recovery waited its turn`),
+      );
+    if (this.isHealthy(health))
+      this.end(
+        this.finish(
+          'Recovered',
+          'healed',
+          `${this.node} is healthy again; nothing was done (healed by itself)`,
+        ),
+      );
+  }
+
   private async drainAndRecover(): Promise<NodeRecoveryResult> {
     const workloads = await this.drain();
     if (!workloads)
       return this.escalate(`drain of ${this.node} did not finish within ${this.policy.drainTimeout}`);
-    if (await this.uncordonedByHuman()) return this.stopForHuman();
+    if (this.cordoned && !this.policy.dryRun) await this.readNode(workloads);
 
     this.enter(
       'AwaitingRecovery',
       `wait up to ${this.policy.nodeRecoveryWindow} for ${this.node} to be Ready`,
     );
     await condition(() => this.state.reportedReady, this.policy.nodeRecoveryWindow);
-    const health = await k8s.readNodeHealth(this.node);
-    if (this.isHumanUncordon(health)) return this.stopForHuman();
-    if (health.ready === 'True') {
-      await this.uncordon('node is Ready again');
-      await this.verify(this.node, workloads);
-      return this.finish(
-        'Recovered',
-        'recovered',
-        `${this.node} is Ready and schedulable; workloads are back`,
-      );
-    }
+    const health = await this.readNode(workloads);
+    if (health.ready === 'True') return this.recovered(workloads);
     return this.replace(workloads);
+  }
+
+  private async recovered(workloads: WorkloadRef[]): Promise<NodeRecoveryResult> {
+    await this.uncordon('node is Ready again');
+    await this.verify(this.node, workloads);
+    return this.finish('Recovered', 'recovered', `${this.node} is Ready and schedulable; workloads are back`);
   }
 
   /** @returns the evicted workloads to verify, or undefined when the drain timed out. */
@@ -162,7 +210,7 @@ class NodeRecovery {
       timeout: this.policy.drainTimeout,
       deleteEmptyDirData: this.policy.deleteEmptyDirData,
     };
-    let report = await drainer.drainNode({ ...drainRequest, deleteUnmanaged: false });
+    let report = await this.drained(await drainer.drainNode({ ...drainRequest, deleteUnmanaged: false }));
     if (report.unmanaged.length > 0 && this.policy.unmanagedPods === 'approve') {
       const names = report.unmanaged.map((p) => `${p.namespace}/${p.name}`).join(', ');
       if (
@@ -171,12 +219,21 @@ class NodeRecovery {
           detail: `delete pods without a controller: ${names}`,
         })
       ) {
-        report = await drainer.drainNode({ ...drainRequest, deleteUnmanaged: true });
+        const health = this.fresh ? await this.readNode(report.workloads) : undefined;
+        if (health?.ready === 'True') this.record(`${this.node} is Ready again: left ${names} in place`);
+        else report = await this.drained(await drainer.drainNode({ ...drainRequest, deleteUnmanaged: true }));
       }
     }
+    return report.outcome === 'timed-out' ? undefined : report.workloads;
+  }
+
+  /** Records a drain's report; a drain stopped because the node was taken back or deleted ends the recovery. */
+  private async drained(report: DrainSummary): Promise<DrainSummary> {
     this.state.blockingPdbs = report.blockingPdbs;
     this.record(...report.lines);
-    return report.outcome === 'timed-out' ? undefined : report.workloads;
+    if (report.outcome === 'taken-back') this.end(await this.stopForHuman());
+    if (report.outcome === 'node-gone') this.end(await this.endGone(report.workloads));
+    return report;
   }
 
   private async replace(workloads: WorkloadRef[]): Promise<NodeRecoveryResult> {
@@ -189,7 +246,11 @@ class NodeRecovery {
     ) {
       return this.escalate(`replacement of ${this.node} was not approved`);
     }
-    if (await this.uncordonedByHuman()) return this.stopForHuman();
+    if (this.cordoned && !this.policy.dryRun) {
+      const health = await this.readNode(workloads);
+      // Back while the approval was pending (or at the last moment): nothing to replace.
+      if (this.fresh && health.ready === 'True') return this.recovered(workloads);
+    }
     this.enter('Replacing', detail);
     const replaced = await k8s.replaceNode({
       node: this.node,
@@ -197,6 +258,7 @@ class NodeRecovery {
       dryRun: this.policy.dryRun,
     });
     this.record(replaced.detail);
+    if (replaced.outcome === 'taken-back') return this.stopForHuman();
     if (replaced.outcome === 'handed-off') return this.escalate(replaced.detail);
     this.cordoned = false; // the old node is gone or going; there is nothing to uncordon
     await this.verify(replaced.outcome === 'replaced' ? replaced.replacement : undefined, workloads);
@@ -211,8 +273,7 @@ class NodeRecovery {
     this.enter('RelievingPressure', `relieve ${pressure} on ${this.node}`);
     const deadline = Date.now() + msToNumber(this.policy.recoveryTimeout);
     while (Date.now() < deadline) {
-      const health = await k8s.readNodeHealth(this.node);
-      if (this.isHumanUncordon(health)) return this.stopForHuman();
+      const health = await this.readNode([]);
       if (health.ready !== 'True' && health.ready !== 'gone') {
         this.record(`${this.node} turned ${health.ready === 'False' ? 'NotReady' : 'Unknown'}: drain it`);
         return this.drainAndRecover();
@@ -222,9 +283,13 @@ class NodeRecovery {
         return this.finish('Recovered', 'recovered', `${pressure} on ${this.node} cleared`);
       }
       if (pressure === 'MemoryPressure') {
-        const line = await k8s.relievePressure({ node: this.node, dryRun: this.policy.dryRun });
-        if (!line) return this.escalate(`${pressure} on ${this.node} persists and no evictable pod is left`);
-        this.record(line);
+        const relief = pressureReliefOf(
+          await k8s.relievePressure({ node: this.node, dryRun: this.policy.dryRun }),
+        );
+        if (relief.outcome === 'taken-back') return this.stopForHuman();
+        if (relief.outcome === 'nothing-evictable')
+          return this.escalate(`${pressure} on ${this.node} persists and no evictable pod is left`);
+        this.record(pressureReliefLine(relief));
         if (this.policy.dryRun) return this.finish('Recovered', 'recovered', `dry-run: would go on evicting`);
       }
       const seen = this.state.observations;
@@ -323,17 +388,48 @@ class NodeRecovery {
 
   private async uncordon(why: string): Promise<void> {
     this.enter('Uncordoning', `uncordon ${this.node}: ${why}`);
-    this.record(await k8s.uncordonNode(this.act(why)));
+    this.record(uncordonLine(this.node, uncordonOutcomeOf(await k8s.uncordonNode(this.act(why)))));
     this.cordoned = false;
   }
 
-  private isHumanUncordon(health: NodeHealth): boolean {
-    return this.cordoned && !this.policy.dryRun && health.ready !== 'gone' && !health.unschedulable;
+  /** The node is healthy for this recovery's reason: Ready, and free of the pressure it was started for. */
+  private isHealthy(health: NodeHealth): boolean {
+    const reason = this.state.input.reason;
+    if (health.ready !== 'True') return false;
+    return !(reason === 'MemoryPressure' || reason === 'DiskPressure') || !health.pressure?.includes(reason);
   }
 
-  private async uncordonedByHuman(): Promise<boolean> {
-    if (!this.cordoned || this.policy.dryRun) return false;
-    return this.isHumanUncordon(await k8s.readNodeHealth(this.node));
+  /**
+   * This run cordoned the node and someone took it back: it is schedulable again, or (with fresh
+   * looks) no longer cordoned under this run's own owner annotation.
+   */
+  private isTakenBack(health: NodeHealth): boolean {
+    if (!this.cordoned || this.policy.dryRun || health.ready === 'gone') return false;
+    if (!this.fresh) return !health.unschedulable;
+    return !health.unschedulable || health.cordonOwner !== workflowInfo().runId;
+  }
+
+  /**
+   * Reads the node before a decision, and ends the recovery when a person took the node back
+   * (stopped) or, with fresh looks, when the node is gone (its evicted `workloads` still verified).
+   */
+  private async readNode(workloads: WorkloadRef[]): Promise<NodeHealth> {
+    const health = await k8s.readNodeHealth(this.node);
+    if (this.isTakenBack(health)) this.end(await this.stopForHuman());
+    if (this.fresh && health.ready === 'gone') this.end(await this.endGone(workloads));
+    return health;
+  }
+
+  private end(result: NodeRecoveryResult): never {
+    throw new RecoveryEnded(result);
+  }
+
+  /** The node was deleted (an autoscaler, a person): nothing to escalate; what was evicted must be back. */
+  private async endGone(workloads: WorkloadRef[]): Promise<NodeRecoveryResult> {
+    this.cordoned = false;
+    this.record(`${this.node} was deleted during the recovery`);
+    if (workloads.length > 0) await this.verify(undefined, workloads);
+    return this.finish('Skipped', 'gone', `${this.node} was deleted during the recovery; nothing left to do`);
   }
 
   private async stopForHuman(): Promise<NodeRecoveryResult> {

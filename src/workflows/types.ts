@@ -48,6 +48,12 @@ export interface NodeHealth {
   unschedulable: boolean;
   /** Who cordoned the node, when this product did; undefined when someone else (or nobody) did. */
   cordonedBy?: string;
+  /**
+   * The workflow run whose cordon this is, from the node's `self-healing.temporal.io/cordon-owner`
+   * annotation. A cordon is a recovery's own only while the node is unschedulable and this names
+   * that very run: `kubectl uncordon` leaves annotations behind, so the annotation alone proves nothing.
+   */
+  cordonOwner?: string;
   /** Pressure conditions that are True, e.g. ['MemoryPressure']. */
   pressure?: ('MemoryPressure' | 'DiskPressure')[];
   /** The node opted out of remediation (Medik8s, Cluster API or the product's own label). */
@@ -107,7 +113,13 @@ export interface NodeRecoveryInput {
   policy: NodeRecoveryPolicy;
 }
 
-export type NodeRecoveryOutcome = 'recovered' | 'replaced' | 'skipped' | 'stopped' | 'escalated';
+/**
+ * How a node recovery ended. `healed`: the node was healthy again before anything disruptive was
+ * done (counted as a false positive). `gone`: the node was deleted (by an autoscaler or a person)
+ * during the recovery; the evicted workloads were still verified.
+ */
+export type NodeRecoveryOutcome =
+  'recovered' | 'replaced' | 'healed' | 'gone' | 'skipped' | 'stopped' | 'escalated';
 
 export interface NodeRecoveryResult {
   node: string;

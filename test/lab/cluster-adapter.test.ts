@@ -243,35 +243,89 @@ function racingKubeConfig(path: string, before: () => Promise<void>): KubeConfig
 // cordon and uncordon
 
 describe('cordon and uncordon', () => {
-  test('cordon marks the node ours and is idempotent; uncordon undoes only our cordon', async () => {
+  test('cordon marks the node with its owner and is idempotent for that owner; uncordon undoes only that cordon', async () => {
     const node = await newNode('cordon');
-    await expect(cluster.cordon({ node, reason: 'NotReady for 90s', workflowId: 'wf-1' })).resolves.toBe(
-      true,
-    );
+    await expect(
+      cluster.cordon({ node, reason: 'NotReady for 90s', workflowId: 'wf-1', owner: 'run-1' }),
+    ).resolves.toBe('cordoned');
     const cordoned = await core.readNode({ name: node });
     expect(cordoned.spec?.unschedulable).toBe(true);
     expect(cordoned.metadata?.annotations).toMatchObject({
       [Annotations.cordonedBy]: MANAGER,
       [Annotations.cordonReason]: 'NotReady for 90s',
       [Annotations.workflowId]: 'wf-1',
+      [Annotations.cordonOwner]: 'run-1',
     });
-    await expect(cluster.cordon({ node, reason: 'again', workflowId: 'wf-1' })).resolves.toBe(true);
-    expect((await cluster.readNodeHealth(node)).cordonedBy).toBe(MANAGER);
+    await expect(cluster.cordon({ node, reason: 'again', workflowId: 'wf-1', owner: 'run-1' })).resolves.toBe(
+      'already-ours',
+    );
+    expect(await cluster.readNodeHealth(node)).toMatchObject({ cordonedBy: MANAGER, cordonOwner: 'run-1' });
 
-    await expect(cluster.uncordon(node, 'wf-1')).resolves.toBe(true);
+    await expect(cluster.uncordon(node, 'run-1')).resolves.toBe('uncordoned');
     const uncordoned = await core.readNode({ name: node });
     expect(uncordoned.spec?.unschedulable).toBeUndefined();
-    expect(uncordoned.metadata?.annotations?.[Annotations.cordonedBy]).toBeUndefined();
+    for (const key of Object.values(Annotations))
+      expect(uncordoned.metadata?.annotations?.[key]).toBeUndefined();
   });
 
   test('a node someone else cordoned is never claimed nor uncordoned', async () => {
     const node = await newNode('human');
     await patchNode(node, { spec: { unschedulable: true } });
-    await expect(cluster.cordon({ node, reason: 'NotReady', workflowId: 'wf-2' })).resolves.toBe(false);
-    await expect(cluster.uncordon(node, 'wf-2')).resolves.toBe(false);
+    await expect(
+      cluster.cordon({ node, reason: 'NotReady', workflowId: 'wf-2', owner: 'run-2' }),
+    ).resolves.toBe('someone-elses');
+    await expect(cluster.uncordon(node, 'run-2')).resolves.toBe('someone-elses');
     const after = await core.readNode({ name: node });
     expect(after.spec?.unschedulable).toBe(true);
     expect(after.metadata?.annotations?.[Annotations.cordonedBy]).toBeUndefined();
+  });
+
+  test("an earlier recovery's annotation left by kubectl uncordon never makes a person's later cordon the product's", async () => {
+    const node = await newNode('stale');
+    await cluster.cordon({ node, reason: 'NotReady', workflowId: 'node-recovery/x', owner: 'run-earlier' });
+    await patchNode(node, { spec: { unschedulable: false } }); // kubectl uncordon: annotations stay
+    await patchNode(node, { spec: { unschedulable: true } }); // kubectl cordon, for maintenance
+    expect(await cluster.readNodeHealth(node)).toMatchObject({
+      unschedulable: true,
+      cordonOwner: 'run-earlier',
+    });
+
+    await expect(
+      cluster.cordon({ node, reason: 'NotReady', workflowId: 'node-recovery/x', owner: 'run-later' }),
+    ).resolves.toBe('someone-elses');
+    await expect(cluster.uncordon(node, 'run-later')).resolves.toBe('someone-elses');
+    expect((await core.readNode({ name: node })).spec?.unschedulable).toBe(true);
+  });
+
+  test('a stale annotation on a schedulable node is overwritten by the next cordon', async () => {
+    const node = await newNode('overwrite');
+    await cluster.cordon({ node, reason: 'NotReady', workflowId: 'wf-5', owner: 'run-earlier' });
+    await patchNode(node, { spec: { unschedulable: false } }); // kubectl uncordon
+    await expect(cluster.uncordon(node, 'run-someone')).resolves.toBe('not-cordoned');
+    expect((await cluster.readNodeHealth(node)).cordonOwner).toBe('run-earlier');
+
+    await expect(
+      cluster.cordon({ node, reason: 'Unknown', workflowId: 'wf-5', owner: 'run-later' }),
+    ).resolves.toBe('cordoned');
+    const after = await core.readNode({ name: node });
+    expect(after.metadata?.annotations).toMatchObject({
+      [Annotations.cordonOwner]: 'run-later',
+      [Annotations.cordonReason]: 'Unknown',
+    });
+    // The owner whose cordon a person undid only clears its own annotations.
+    await patchNode(node, { spec: { unschedulable: false } });
+    await expect(cluster.uncordon(node, 'run-later')).resolves.toBe('not-cordoned');
+    expect(
+      (await core.readNode({ name: node })).metadata?.annotations?.[Annotations.cordonOwner],
+    ).toBeUndefined();
+  });
+
+  test('cordon and uncordon of a node that does not exist say so', async () => {
+    const missing = `missing-${Date.now()}`;
+    await expect(
+      cluster.cordon({ node: missing, reason: 'x', workflowId: 'wf', owner: 'run' }),
+    ).resolves.toBe('gone');
+    await expect(cluster.uncordon(missing, 'run')).resolves.toBe('gone');
   });
 
   test('a 409 on cordon is re-read and retried, keeping the concurrent change', async () => {
@@ -280,8 +334,13 @@ describe('cordon and uncordon', () => {
       await patchNode(node, { metadata: { labels: { 'team.example/owner': 'payments' } } });
     });
     await expect(
-      createKubernetesCluster(racing).cordon({ node, reason: 'NotReady', workflowId: 'wf-3' }),
-    ).resolves.toBe(true);
+      createKubernetesCluster(racing).cordon({
+        node,
+        reason: 'NotReady',
+        workflowId: 'wf-3',
+        owner: 'run-3',
+      }),
+    ).resolves.toBe('cordoned');
     const after = await core.readNode({ name: node });
     expect(after.spec?.unschedulable).toBe(true);
     expect(after.metadata?.labels?.['team.example/owner']).toBe('payments');
@@ -294,8 +353,13 @@ describe('cordon and uncordon', () => {
       await patchNode(node, { spec: { unschedulable: true } });
     });
     await expect(
-      createKubernetesCluster(racing).cordon({ node, reason: 'NotReady', workflowId: 'wf-4' }),
-    ).resolves.toBe(false);
+      createKubernetesCluster(racing).cordon({
+        node,
+        reason: 'NotReady',
+        workflowId: 'wf-4',
+        owner: 'run-4',
+      }),
+    ).resolves.toBe('someone-elses');
     const after = await core.readNode({ name: node });
     expect(after.metadata?.annotations?.[Annotations.cordonedBy]).toBeUndefined();
   });
@@ -423,7 +487,7 @@ describe('pods on a node', () => {
 
     // Cordoned first, as the workflow does: the pinned replacement then waits Pending instead of
     // landing back on the node.
-    await cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-pods' });
+    await cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-pods', owner: 'run-pods' });
     const drained = await drainNode(
       cluster,
       drainOptions(node, { deleteEmptyDirData: false, timeoutMs: 30_000 }),
@@ -509,7 +573,9 @@ describe('drain behind a PodDisruptionBudget', () => {
     await patchNode(landing, { spec: { unschedulable: true } });
     const original = await deploymentOn(node, 'web', 3, [node, landing]);
     await pdb('web', 'web', 2, 1);
-    await expect(cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-drain' })).resolves.toBe(true);
+    await expect(
+      cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-drain', owner: 'run-drain' }),
+    ).resolves.toBe('cordoned');
 
     const plan = await drainNode(cluster, drainOptions(node, { dryRun: true }), realHooks);
     expect(plan.outcome).toBe('dry-run');
@@ -557,7 +623,7 @@ describe('drain behind a PodDisruptionBudget', () => {
     const node = await newNode('strict');
     const original = await deploymentOn(node, 'strict', 3);
     await pdb('strict', 'strict', 3, 0);
-    await cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-strict' });
+    await cluster.cordon({ node, reason: 'test drain', workflowId: 'wf-strict', owner: 'run-strict' });
 
     const [first] = original;
     const evicted = await cluster.evictPod(
@@ -612,7 +678,9 @@ describe('errors from the API server', () => {
     expect(list.nonRetryable).toBe(true);
     expect(list.message).toMatch(/^forbidden: cannot list pods/);
 
-    const cordon = await failureOf(powerless.cordon({ node: 'sim-node-1', reason: 'x', workflowId: 'wf' }));
+    const cordon = await failureOf(
+      powerless.cordon({ node: 'sim-node-1', reason: 'x', workflowId: 'wf', owner: 'run' }),
+    );
     expect(cordon.type).toBe(KubeErrorTypes.forbidden);
     expect(cordon.message).toMatch(/cannot get nodes sim-node-1/);
 

@@ -11,5 +11,5 @@ const { readNodeHealth, cordonNode } = proxyActivities<Activities>({ startToClos
 export async function nodeRecoveryWorkflow(input: NodeRecoveryInput): Promise<NodeRecoveryResult> {
   await readNodeHealth(input.node);
   const action = await cordonNode({ node: input.node, reason: 'changed', dryRun: input.policy.dryRun });
-  return { node: input.node, outcome: 'recovered', actions: [action] };
+  return { node: input.node, outcome: 'recovered', actions: [JSON.stringify(action)] };
 }

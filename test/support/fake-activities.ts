@@ -3,8 +3,9 @@
  * change, and a log of every call. The real activities are tested against the lab; here the point is
  * what the workflow decides. The budget activities are real (they signal the budget workflow).
  */
+import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { Activities, DrainSummary } from '../../src/activities';
+import type { Activities, DrainSummary, Ownership } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
 import type { ReplaceOutcome } from '../../src/activities/ports';
 import type { Alert, NodeHealth } from '../../src/workflows/types';
@@ -13,7 +14,8 @@ import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 export interface FakeNode {
   ready: NodeHealth['ready'];
   unschedulable: boolean;
-  cordonedByUs: boolean;
+  /** The cordon-owner annotation: the run ID of the recovery that cordoned it (kept by kubectl uncordon). */
+  owner?: string;
   pressure: ('MemoryPressure' | 'DiskPressure')[];
   optedOut: boolean;
   controlPlane: boolean;
@@ -45,7 +47,6 @@ export class FakeWorld {
     this.nodes.set(name, {
       ready: 'False',
       unschedulable: false,
-      cordonedByUs: false,
       pressure: [],
       optedOut: false,
       controlPlane: false,
@@ -53,6 +54,11 @@ export class FakeWorld {
       ...node,
     });
     return this;
+  }
+
+  /** `kubectl uncordon`: schedulable again, annotations left as they are. */
+  uncordonByHand(name: string): void {
+    this.node(name).unschedulable = false;
   }
 
   node(name: string): FakeNode {
@@ -78,6 +84,9 @@ export class FakeWorld {
   }
 }
 
+/** The run of the workflow whose activity is running: what the real activities own cordons by. */
+const runId = (): string => activityInfo().workflowExecution?.runId ?? '';
+
 function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Activities {
   const budget = createTemporalBudget(client, taskQueue);
   const health = (name: string): NodeHealth => {
@@ -87,10 +96,17 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
       node: name,
       ready: node.ready,
       unschedulable: node.unschedulable,
+      ...(node.owner ? { cordonOwner: node.owner } : {}),
       pressure: [...node.pressure],
       optedOut: node.optedOut,
       controlPlane: node.controlPlane,
     };
+  };
+  /** As the real activities read it right before a mutation. */
+  const ownership = (name: string): Ownership => {
+    const node = world.nodes.get(name);
+    if (!node) return 'gone';
+    return node.unschedulable && node.owner === runId() ? 'ours' : 'taken-back';
   };
   return {
     async readNodeHealth(name) {
@@ -98,22 +114,29 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
       return health(name);
     },
     async cordonNode({ node, dryRun }) {
-      if (dryRun) return `would cordon ${node}`;
+      if (dryRun) return { outcome: 'would-cordon' };
       world.log(`cordon ${node}`);
-      const n = world.node(node);
-      if (n.unschedulable && !n.cordonedByUs) return `left ${node} alone: cordoned by someone else`;
+      const n = world.nodes.get(node);
+      if (!n) return { outcome: 'gone' };
+      if (n.unschedulable) return { outcome: n.owner === runId() ? 'already-ours' : 'someone-elses' };
       n.unschedulable = true;
-      n.cordonedByUs = true;
-      return `cordoned ${node}`;
+      n.owner = runId();
+      return { outcome: 'cordoned' };
     },
     async uncordonNode({ node, dryRun }) {
-      if (dryRun) return `would uncordon ${node}`;
+      if (dryRun) return { outcome: 'would-uncordon' };
       world.log(`uncordon ${node}`);
-      const n = world.node(node);
-      if (!n.cordonedByUs) return `left ${node} cordoned: not cordoned by this product`;
+      const n = world.nodes.get(node);
+      if (!n) return { outcome: 'gone' };
+      const ours = n.owner === runId();
+      if (!n.unschedulable) {
+        if (ours) delete n.owner;
+        return { outcome: 'not-cordoned' };
+      }
+      if (!ours) return { outcome: 'someone-elses' };
       n.unschedulable = false;
-      n.cordonedByUs = false;
-      return `uncordoned ${node}`;
+      delete n.owner;
+      return { outcome: 'uncordoned' };
     },
     async drainNode({ node, dryRun, deleteUnmanaged }) {
       world.log(`drain ${node}${dryRun ? ' dry-run' : ''}${deleteUnmanaged ? ' delete-unmanaged' : ''}`);
@@ -121,6 +144,18 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
         return {
           outcome: 'dry-run',
           lines: [`would evict default/web-1 from ${node}`],
+          blockingPdbs: [],
+          workloads: [],
+          unmanaged: [],
+        };
+      }
+      const web = { kind: 'Deployment' as const, namespace: 'default', name: 'web' };
+      // The real drain asks before every eviction whether the node is still this run's.
+      const owned = ownership(node);
+      if (owned !== 'ours') {
+        return {
+          outcome: owned === 'gone' ? 'node-gone' : 'taken-back',
+          lines: [`${node} is no longer this recovery's: stopped before the next eviction`],
           blockingPdbs: [],
           workloads: [],
           unmanaged: [],
@@ -135,18 +170,21 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
           outcome === 'drained'
             ? [`evicted default/web-1 from ${node}`]
             : [`PDB ${blockingPdbs.join(', ')} blocks the drain`],
-        workloads: [{ kind: 'Deployment', namespace: 'default', name: 'web' }],
+        workloads: [web],
       };
     },
     async relievePressure({ node, dryRun }) {
-      const pod = world.node(node).evictable.shift();
-      if (!pod) return undefined;
-      if (dryRun) return `would evict ${pod}`;
+      const pod = world.node(node).evictable[0];
+      if (!pod) return { outcome: 'nothing-evictable' };
+      if (!dryRun && ownership(node) !== 'ours') return { outcome: 'taken-back' };
+      world.node(node).evictable.shift();
+      if (dryRun) return { outcome: 'would-evict', pod, qosClass: 'BestEffort', priority: 0 };
       world.log(`evict ${pod}`);
-      return `evicted ${pod}`;
+      return { outcome: 'evicted', pod, qosClass: 'BestEffort', priority: 0 };
     },
     async replaceNode({ node, provider, dryRun }) {
       if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
+      if (ownership(node) === 'taken-back') return { outcome: 'taken-back', detail: `${node} taken back` };
       world.log(`replace ${node} via ${provider}`);
       return world.replaceOutcome;
     },

@@ -217,6 +217,15 @@ function setup() {
   return { clock, cluster, progress, hooks, drain };
 }
 
+/** `n` pods of `n` Deployments (one ReplicaSet each), named web-01, web-02, … */
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    pod(`web-${String(i + 1).padStart(2, '0')}`, {
+      controller: { kind: 'ReplicaSet', name: `web-${i + 1}-7d9` },
+      workload: { kind: 'Deployment', namespace: 'shop', name: `web-${i + 1}` },
+    }),
+  );
+
 const namesOf = (pods: readonly PodRef[]) => pods.map((p) => p.name).sort();
 
 describe('drainNode: kubectl drain semantics', () => {
@@ -343,14 +352,6 @@ describe('drainNode: kubectl drain semantics', () => {
 });
 
 describe('drainNode: from the listing to the evictions', () => {
-  const many = (n: number) =>
-    Array.from({ length: n }, (_, i) =>
-      pod(`web-${String(i + 1).padStart(2, '0')}`, {
-        controller: { kind: 'ReplicaSet', name: `web-${i + 1}-7d9` },
-        workload: { kind: 'Deployment', namespace: 'shop', name: `web-${i + 1}` },
-      }),
-    );
-
   test('the first eviction follows the first listing: workloads are resolved only after the evictions were issued', async () => {
     const { cluster, drain } = setup();
     cluster.pods = [
@@ -514,6 +515,76 @@ describe('drainNode: PodDisruptionBudgets and the timeout', () => {
     );
     await expect(drained).rejects.toBeInstanceOf(CancelledFailure);
     expect(clock.elapsed()).toBeLessThan(10_000);
+  });
+});
+
+describe('drainNode: a node taken back or deleted mid-drain', () => {
+  const drainOptions = {
+    node: NODE,
+    deleteEmptyDirData: true,
+    unmanagedPods: 'skip' as const,
+    timeoutMs: 300_000,
+    dryRun: false,
+  };
+
+  test('a person uncordoning the node while a PDB blocks ends the drain before its next eviction, even once the PDB allows it', async () => {
+    const { cluster, clock, hooks } = setup();
+    cluster.pods = [pod('web-1'), pod('web-2'), pod('web-3')];
+    cluster.budgets = [{ name: 'shop/web', selects: () => true, allowed: 0 }];
+    let ours: 'ours' | 'taken-back' = 'ours';
+    clock.at(3_000, () => {
+      ours = 'taken-back'; // kubectl uncordon
+      cluster.budgets[0]!.allowed = 3; // and the PDB is relaxed at once
+    });
+    const start = clock.now();
+    const report = await drainNode(cluster, drainOptions, {
+      ...hooks,
+      stillOurs: () => Promise.resolve(ours),
+    });
+
+    expect(report.outcome).toBe('taken-back');
+    expect(cluster.accepted).toEqual([]);
+    expect(cluster.evictions.length).toBeGreaterThan(0);
+    expect(cluster.evictions.every((e) => e.at < start + 3_000)).toBe(true);
+    expect(cluster.pods.map((p) => p.name)).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(report.lines.at(-2)).toMatch(/no longer cordoned by this recovery/);
+    expect(report.lines.at(-1)).toMatch(
+      /stopped after \d+s: evicted 0, not evicted shop\/web-1, shop\/web-2, shop\/web-3/,
+    );
+  });
+
+  test('in a round of concurrent evictions, none starts after the node was taken back', async () => {
+    const { cluster, hooks } = setup();
+    cluster.pods = many(20);
+    cluster.evictionTurns = () => 3;
+    const report = await drainNode(
+      cluster,
+      { ...drainOptions, concurrency: 4 },
+      {
+        ...hooks,
+        // Taken back once five evictions were started.
+        stillOurs: () => Promise.resolve(cluster.evictions.length < 5 ? 'ours' : 'taken-back'),
+      },
+    );
+
+    expect(report.outcome).toBe('taken-back');
+    expect(cluster.evictions).toHaveLength(5);
+    expect(report.evicted).toHaveLength(5);
+    expect(report.workloads.map((w) => w.name)).toEqual(['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
+  });
+
+  test('a node deleted mid-drain ends it as node-gone; approved deletions of unmanaged pods stop too', async () => {
+    const { cluster, hooks } = setup();
+    cluster.pods = [pod('bare', { controller: undefined, workload: undefined }), pod('web-1')];
+    const report = await drainNode(
+      cluster,
+      { ...drainOptions, unmanagedPods: 'delete' },
+      { ...hooks, stillOurs: () => Promise.resolve('gone') },
+    );
+
+    expect(report.outcome).toBe('node-gone');
+    expect(cluster.deletions).toEqual([]);
+    expect(cluster.evictions).toEqual([]);
   });
 });
 

@@ -184,16 +184,30 @@ describe('node recovery workflow', () => {
     expect(world.node('node-a').unschedulable).toBe(false);
   });
 
-  it('stops instead of fighting when a human uncordons the node mid-flow', async () => {
+  it('stops instead of fighting when a human uncordons the node mid-drain', async () => {
     world.addNode('node-a');
     world.onCall = (call) => {
-      if (call === 'drain node-a') world.node('node-a').unschedulable = false; // kubectl uncordon
+      if (call === 'drain node-a') world.uncordonByHand('node-a');
     };
-    const result = await (await start('node-a')).result();
+    const handle = await start('node-a');
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('stopped');
+    expect((await handle.query(statusQuery)).phase).toBe('Stopped');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.alerts).toEqual([expect.objectContaining({ title: 'Recovery of node-a stopped' })]);
+  });
+
+  it('stops when a human uncordons the node while it waits to come back', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    world.uncordonByHand('node-a');
+    const result = await handle.result();
 
     expect(result.outcome).toBe('stopped');
     expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
-    expect(world.alerts).toEqual([expect.objectContaining({ title: 'Recovery of node-a stopped' })]);
+    expect(world.node('node-a').unschedulable).toBe(false);
   });
 
   it('never touches a node someone else cordoned', async () => {
@@ -203,6 +217,136 @@ describe('node recovery workflow', () => {
     expect(result.outcome).toBe('stopped');
     expect(world.mutations).toEqual(['cordon node-a']);
     expect(world.node('node-a').unschedulable).toBe(true);
+  });
+
+  it("takes a human's cordon for someone else's even when an earlier recovery's annotation is still on the node", async () => {
+    // An earlier run cordoned and escalated; a person uncordoned (annotations stay), then cordoned
+    // the node for maintenance of their own.
+    world.addNode('node-a', { unschedulable: true, owner: 'run-of-an-earlier-recovery' });
+    const result = await (await start('node-a')).result();
+
+    expect(result.outcome).toBe('stopped');
+    expect(world.mutations).toEqual(['cordon node-a']);
+    expect(world.node('node-a')).toMatchObject({ unschedulable: true, owner: 'run-of-an-earlier-recovery' });
+  });
+
+  it('overwrites a stale annotation on a schedulable node and undoes only its own cordon', async () => {
+    world.addNode('node-a', { owner: 'run-of-an-earlier-recovery' });
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    const { runId } = await handle.describe();
+    expect(world.node('node-a')).toMatchObject({ unschedulable: true, owner: runId });
+    world.node('node-a').ready = 'True';
+    await ready(handle);
+
+    expect((await handle.result()).outcome).toBe('recovered');
+    expect(world.node('node-a').unschedulable).toBe(false);
+    expect(world.node('node-a').owner).toBeUndefined();
+  });
+
+  it('leaves a node that healed while it waited for the budget alone, and gives the permit back', async () => {
+    world.addNode('node-a').addNode('node-b');
+    const first = await start('node-a');
+    await waitForPhase(first, 'AwaitingRecovery');
+    const second = await start('node-b');
+    await waitForBudget('nodes', (b) => b.waiting.includes(second.workflowId));
+    world.node('node-b').ready = 'True';
+
+    world.node('node-a').ready = 'True';
+    await ready(first);
+    expect((await first.result()).outcome).toBe('recovered');
+    const result = await second.result();
+
+    expect(result.outcome).toBe('healed');
+    expect((await second.query(statusQuery)).phase).toBe('Recovered');
+    expect(world.mutations).not.toContain('cordon node-b');
+    expect(world.mutations).not.toContain('drain node-b');
+    await waitForBudget('nodes', (b) => b.holders.length === 0 && b.waiting.length === 0);
+  });
+
+  it('ends without escalating when the node is deleted while it waits to come back, after verifying the evicted workloads', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    world.nodes.delete('node-a'); // an autoscaler removed it
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('gone');
+    expect((await handle.query(statusQuery)).phase).toBe('Skipped');
+    expect(world.calls).toContain('verify workloads');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.alerts).toEqual([]);
+    await waitForBudget('nodes', (b) => b.holders.length === 0);
+  });
+
+  it('ends without escalating when the node is deleted mid-drain', async () => {
+    world.addNode('node-a');
+    world.onCall = (call) => {
+      if (call === 'drain node-a') world.nodes.delete('node-a');
+    };
+    const result = await (await start('node-a')).result();
+
+    expect(result.outcome).toBe('gone');
+    expect(world.alerts).toEqual([]);
+  });
+
+  it('ends without escalating when the node is deleted while it waits for the budget', async () => {
+    world.addNode('node-a').addNode('node-b');
+    const first = await start('node-a');
+    await waitForPhase(first, 'AwaitingRecovery');
+    const second = await start('node-b');
+    await waitForBudget('nodes', (b) => b.waiting.includes(second.workflowId));
+    world.nodes.delete('node-b');
+    world.node('node-a').ready = 'True';
+    await ready(first);
+
+    expect((await second.result()).outcome).toBe('gone');
+    expect(world.mutations).not.toContain('cordon node-b');
+    expect(world.alerts).toEqual([]);
+  });
+
+  it('uncordons instead of replacing a node that came back while the replacement waited for approval', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a', {
+      replacementRequiresApproval: true,
+      nodeRecoveryWindow: '1 second',
+    });
+    await waitForPhase(handle, 'AwaitingApproval');
+    world.node('node-a').ready = 'True';
+    await handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] });
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('recovered');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'uncordon node-a']);
+  });
+
+  it('does not replace a node a human uncordoned while the replacement waited for approval', async () => {
+    world.addNode('node-a');
+    const handle = await start('node-a', {
+      replacementRequiresApproval: true,
+      nodeRecoveryWindow: '1 second',
+    });
+    await waitForPhase(handle, 'AwaitingApproval');
+    world.uncordonByHand('node-a');
+    await handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] });
+
+    expect((await handle.result()).outcome).toBe('stopped');
+    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+  });
+
+  it('evicts nothing more for memory pressure once a human uncordoned the node', async () => {
+    world.addNode('node-a', {
+      ready: 'True',
+      pressure: ['MemoryPressure'],
+      evictable: ['batch/cache-1', 'batch/cache-2'],
+    });
+    world.onCall = (call) => {
+      if (call === 'evict batch/cache-1') world.uncordonByHand('node-a');
+    };
+    const result = await (await start('node-a', {}, 'MemoryPressure')).result();
+
+    expect(result.outcome).toBe('stopped');
+    expect(world.mutations).toEqual(['cordon node-a', 'evict batch/cache-1']);
   });
 
   it('waits its turn when the disruption budget is full, and goes on when the holder finishes', async () => {
@@ -370,12 +514,12 @@ describe('node recovery workflow', () => {
   });
 
   it.each([
-    ['opted out', { optedOut: true }],
-    ['already gone', undefined],
-  ])('skips a node that is %s', async (_why, node) => {
+    ['opted out', { optedOut: true }, 'skipped'],
+    ['already gone', undefined, 'gone'],
+  ])('skips a node that is %s', async (_why, node, outcome) => {
     if (node) world.addNode('node-a', node);
     const result = await (await start('node-a')).result();
-    expect(result.outcome).toBe('skipped');
+    expect(result.outcome).toBe(outcome);
     expect(world.mutations).toEqual([]);
   });
 

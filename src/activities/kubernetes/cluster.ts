@@ -16,7 +16,15 @@ import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } fr
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import type { NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../workflows/types';
 import { classifyKubeError, isNotFound, statusOf } from '../errors';
-import type { ClusterPort, CordonRequest, EvictionResult, PdbStatus, PodOnNode } from '../ports';
+import type {
+  ClusterPort,
+  CordonRequest,
+  CordonResult,
+  EvictionResult,
+  PdbStatus,
+  PodOnNode,
+  UncordonResult,
+} from '../ports';
 import { MANAGER } from '../ports';
 import { createApiCalls } from './api-calls';
 import type { ApiLimiter } from './limiter';
@@ -26,7 +34,12 @@ export const Annotations = {
   cordonedBy: 'self-healing.temporal.io/cordoned-by',
   cordonReason: 'self-healing.temporal.io/cordon-reason',
   workflowId: 'self-healing.temporal.io/workflow-id',
+  /** The workflow run that owns the cordon (see CordonRequest.owner). */
+  cordonOwner: 'self-healing.temporal.io/cordon-owner',
 } as const;
+
+/** The patch that removes every annotation the product writes when it cordons. */
+const clearedAnnotations = Object.fromEntries(Object.values(Annotations).map((key) => [key, null]));
 
 /** Node labels that opt a node out of remediation, besides the product's own (config `opt_out_label`). */
 export const OptOutLabels = {
@@ -49,6 +62,14 @@ const WORKLOAD_CACHE_TTL_MS = 10 * 60_000;
 const WORKLOAD_CACHE_MAX = 10_000;
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+interface NodePatch {
+  metadata?: object;
+  spec?: object;
+}
+
+/** The run that owns the node's cordon, as its annotation says (meaningful only while unschedulable). */
+const ownerOf = (node: V1Node): string | undefined => node.metadata?.annotations?.[Annotations.cordonOwner];
 
 /** Options for {@link createKubernetesCluster}. */
 export interface KubernetesClusterOptions {
@@ -157,7 +178,7 @@ export function createKubernetesCluster(
    */
   const patchNodeSafely = async <R>(
     name: string,
-    decide: (node: V1Node | undefined) => { result: R; patch?: { metadata?: object; spec?: object } },
+    decide: (node: V1Node | undefined) => { result: R; patch?: NodePatch },
   ): Promise<R> => {
     for (let attempt = 1; ; attempt += 1) {
       const node = await readNode(name);
@@ -282,11 +303,13 @@ export function createKubernetesCluster(
       if (!node) return { node: name, ready: 'gone', unschedulable: false };
       const labels = node.metadata?.labels ?? {};
       const cordonedBy = node.metadata?.annotations?.[Annotations.cordonedBy];
+      const cordonOwner = node.metadata?.annotations?.[Annotations.cordonOwner];
       return {
         node: name,
         ready: readyOf(node),
         unschedulable: node.spec?.unschedulable === true,
         ...(cordonedBy ? { cordonedBy } : {}),
+        ...(cordonOwner ? { cordonOwner } : {}),
         pressure: pressureOf(node),
         optedOut:
           labels[OptOutLabels.medik8s] === 'true' ||
@@ -296,20 +319,21 @@ export function createKubernetesCluster(
       };
     },
 
-    cordon({ node: name, reason, workflowId }: CordonRequest) {
-      return patchNodeSafely(name, (node) => {
-        if (!node)
-          throw classifyKubeError({ code: 404, body: `node ${name} not found` }, `patch nodes ${name}`);
-        const ours = node.metadata?.annotations?.[Annotations.cordonedBy] === MANAGER;
-        if (node.spec?.unschedulable) return { result: ours };
+    cordon({ node: name, reason, workflowId, owner }: CordonRequest) {
+      return patchNodeSafely(name, (node): { result: CordonResult; patch?: NodePatch } => {
+        if (!node) return { result: 'gone' };
+        if (node.spec?.unschedulable)
+          return { result: ownerOf(node) === owner ? 'already-ours' : 'someone-elses' };
+        // Annotations on a schedulable node are stale (kubectl uncordon leaves them): overwrite them.
         return {
-          result: true,
+          result: 'cordoned',
           patch: {
             metadata: {
               annotations: {
                 [Annotations.cordonedBy]: MANAGER,
                 [Annotations.cordonReason]: reason,
                 [Annotations.workflowId]: workflowId,
+                [Annotations.cordonOwner]: owner,
               },
             },
             spec: { unschedulable: true },
@@ -318,22 +342,19 @@ export function createKubernetesCluster(
       });
     },
 
-    uncordon(name) {
-      return patchNodeSafely(name, (node) => {
-        if (!node || node.metadata?.annotations?.[Annotations.cordonedBy] !== MANAGER)
-          return { result: false };
+    uncordon(name, owner) {
+      return patchNodeSafely(name, (node): { result: UncordonResult; patch?: NodePatch } => {
+        if (!node) return { result: 'gone' };
+        const ours = ownerOf(node) === owner;
+        if (!node.spec?.unschedulable)
+          return {
+            result: 'not-cordoned',
+            ...(ours ? { patch: { metadata: { annotations: clearedAnnotations } } } : {}),
+          };
+        if (!ours) return { result: 'someone-elses' };
         return {
-          result: true,
-          patch: {
-            metadata: {
-              annotations: {
-                [Annotations.cordonedBy]: null,
-                [Annotations.cordonReason]: null,
-                [Annotations.workflowId]: null,
-              },
-            },
-            spec: { unschedulable: null },
-          },
+          result: 'uncordoned',
+          patch: { metadata: { annotations: clearedAnnotations }, spec: { unschedulable: null } },
         };
       });
     },
