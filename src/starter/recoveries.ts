@@ -3,7 +3,7 @@
  * repeated detection joins the recovery already running instead of starting another.
  */
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { disruptionBudgetWorkflow } from '../workflows/disruption-budget';
 import { evidenceSignal, stormSignal } from '../workflows/messages';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../workflows/ids';
@@ -14,6 +14,35 @@ import { maxDisruptedNodes } from '../config/recovery-config';
 import type { Evidence, NodeRecoveryInput, NodeRecoveryPolicy } from '../workflows/types';
 
 export { nodeRecoveryWorkflowId };
+
+/** A node's latest recovery, which ended `Stopped` because a person took the node back. */
+export interface StoppedByPerson {
+  workflowId: string;
+  runId: string;
+  closedAt: Date;
+}
+
+/**
+ * The node's latest recovery if it ended `Stopped` (a person uncordoned the node, or had cordoned
+ * it) at or after `since`, the start of the failure episode: a detector restarted within that
+ * episode must not start the recovery again and fight the person.
+ */
+export async function stoppedByPersonSince(
+  client: Client,
+  node: string,
+  since: Date,
+): Promise<StoppedByPerson | undefined> {
+  try {
+    const latest = await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).describe();
+    const { closeTime } = latest;
+    if (latest.status.name === 'RUNNING' || !closeTime || closeTime < since) return undefined;
+    if (latest.typedSearchAttributes.get(phaseKey) !== 'Stopped') return undefined;
+    return { workflowId: latest.workflowId, runId: latest.runId, closedAt: closeTime };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
 
 /**
  * Starts the node's recovery, or signals the evidence to the one already running (signal-with-start).

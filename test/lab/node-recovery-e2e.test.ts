@@ -94,7 +94,7 @@ let detector: ProductProcess;
 let workerCount = 0;
 /** Nodes of this run, and the label that marks them (and their replacements). */
 const runLabel = 'e2e.self-healing.dev/run';
-const ownNodes = [1, 2, 3, 4].map((i) => `e2e-${runId}-${i}`);
+const ownNodes = [1, 2, 3, 4, 5, 6].map((i) => `e2e-${runId}-${i}`);
 const usedNodes = new Set<string>();
 const namespaces: string[] = [configNamespace];
 let flapping: Flapping | undefined;
@@ -241,7 +241,7 @@ async function createDeployment(
   namespace: string,
   name: string,
   replicas: number,
-  placement: { spread?: boolean; preferNode?: string } = {},
+  placement: { spread?: boolean; preferNode?: string; pinNode?: string } = {},
 ): Promise<void> {
   const labels = { app: name };
   const body: V1Deployment = {
@@ -259,7 +259,14 @@ async function createDeployment(
             nodeAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: {
                 nodeSelectorTerms: [
-                  { matchExpressions: [{ key: runLabel, operator: 'In', values: [runId] }] },
+                  {
+                    matchExpressions: [
+                      { key: runLabel, operator: 'In', values: [runId] },
+                      ...(placement.pinNode
+                        ? [{ key: 'kubernetes.io/hostname', operator: 'In', values: [placement.pinNode] }]
+                        : []),
+                    ],
+                  },
                 ],
               },
               ...(placement.preferNode
@@ -341,6 +348,19 @@ async function nodesLeftCordoned(): Promise<string[]> {
   return (await core.listNode({ labelSelector: `${runLabel}=${runId}` })).items
     .filter((n) => n.spec?.unschedulable && n.metadata?.annotations?.[Annotations.cordonedBy])
     .map((n) => n.metadata?.name ?? '');
+}
+
+/** A node of this run no earlier test of the suite has used; marked used. */
+function unusedNode(): string {
+  const node = ownNodes.find((name) => !usedNodes.has(name));
+  if (!node) throw new Error(`every node of the run is used: ${ownNodes.join(', ')}`);
+  usedNodes.add(node);
+  return node;
+}
+
+/** `kubectl uncordon`: the node schedulable again; annotations stay as they are. */
+async function kubectlUncordon(node: string): Promise<void> {
+  await core.patchNode({ name: node, body: { spec: { unschedulable: null } } }, mergePatch);
 }
 
 /** A node of this run (not a replacement) that runs a pod of `pods` and is not excluded. */
@@ -693,5 +713,108 @@ describe('node recovery end to end (worker and detector as processes)', () => {
         }
       }),
     360_000,
+  );
+
+  it(
+    'a person who uncordons the node mid-drain stops the drain before its next eviction: the PDB relaxed 10 s later evicts nothing',
+    () =>
+      withProcessLogs(async () => {
+        const node = unusedNode();
+        const namespace = await createNamespace('takeback');
+        await createDeployment(namespace, 'keep', 3, { pinNode: node });
+        await createPdb(namespace, 'keep', 3);
+        const kept = (await waitForReadyPods(namespace, 'keep', 3)).map(uidOf);
+        await waitForPdb(namespace, 'keep', 0);
+        const deletions = await watchPodDeletions(node);
+        try {
+          const refusedBefore = await evictions('429');
+          const failedAt = new Date();
+          await failNode(kc, node, 'NotReady');
+          const handle = await waitForRecovery(node, failedAt);
+          await waitForPhase(node, ['Draining']);
+          await waitFor(
+            'the drain to be refused by the PDB',
+            () => evictions('429'),
+            (n) => n > refusedBefore,
+            {
+              timeoutMs: 60_000,
+              intervalMs: 300,
+            },
+          );
+
+          await kubectlUncordon(node);
+          await sleep(10_000);
+          await policy.patchNamespacedPodDisruptionBudget(
+            { namespace, name: 'keep', body: { spec: { minAvailable: 0 } } },
+            mergePatch,
+          );
+          const result = await handle.result();
+          // Time for a drain that were still running to see the relaxed PDB and evict (backoff ≤ 15 s).
+          await waitForPdb(namespace, 'keep', 3);
+          await sleep(16_000);
+
+          expect(result.outcome).toBe('stopped');
+          const status = await handle.query(statusQuery);
+          expect(status.phase).toBe('Stopped');
+          expect(status.actions).toContainEqual(expect.stringMatching(/no longer cordoned by this recovery/));
+          expect(deletions.deleted().filter((uid) => kept.includes(uid))).toEqual([]);
+          expect((await podsOf(namespace, 'keep')).map(uidOf).sort()).toEqual([...kept].sort());
+          expect((await core.readNode({ name: node })).spec?.unschedulable).toBeFalsy();
+          if (record) await saveHistory(handle, 'node-recovery-taken-back.json');
+        } finally {
+          deletions.stop();
+          await recoverNode(kc, node);
+        }
+      }),
+    240_000,
+  );
+
+  it(
+    "a person's maintenance cordon is never taken for the product's, whatever annotation an earlier recovery left",
+    () =>
+      withProcessLogs(async () => {
+        const node = unusedNode();
+        const namespace = await createNamespace('stale');
+        await createDeployment(namespace, 'svc', 2, { pinNode: node });
+        await waitForReadyPods(namespace, 'svc', 2);
+        // What an earlier recovery of this node left: it cordoned, escalated, and a person repaired
+        // the node and ran `kubectl uncordon`, which keeps annotations.
+        await core.patchNode(
+          {
+            name: node,
+            body: {
+              metadata: {
+                annotations: {
+                  [Annotations.cordonedBy]: 'temporal-self-healing',
+                  [Annotations.cordonReason]: 'node NotReady',
+                  [Annotations.workflowId]: nodeRecoveryWorkflowId(node),
+                  [Annotations.cordonOwner]: randomUUID(),
+                },
+              },
+            },
+          },
+          mergePatch,
+        );
+        // Later the person cordons the node for maintenance of their own (`kubectl cordon`).
+        await core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, mergePatch);
+        const deletions = await watchPodDeletions(node);
+        try {
+          const failedAt = new Date();
+          await failNode(kc, node, 'NotReady');
+          const handle = await waitForRecovery(node, failedAt);
+          const result = await handle.result();
+          await recoverNode(kc, node);
+          // Long enough for a recovery that took the cordon for its own to drain and uncordon.
+          await sleep(WINDOW_MS + 5_000);
+
+          expect(result.outcome).toBe('stopped');
+          expect(result.actions).toEqual([`left ${node} alone: cordoned by someone else`]);
+          expect((await core.readNode({ name: node })).spec?.unschedulable).toBe(true);
+          expect(deletions.deleted()).toEqual([]);
+        } finally {
+          deletions.stop();
+        }
+      }),
+    180_000,
   );
 });

@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DrainInput, DrainSummary } from '../../src/activities';
 import { createActivities } from '../../src/activities';
@@ -24,11 +25,17 @@ function pod(name: string, workload: WorkloadRef): PodOnNode {
   };
 }
 
-/** A node whose pods cannot be evicted (a PDB blocks them all), or that is already empty. */
+/** The run the activity works for: the owner of the node's cordon. */
+const thisRun = (): string => activityInfo().workflowExecution?.runId ?? '';
+
+/**
+ * A node cordoned by the activity's own run, whose pods cannot be evicted (a PDB blocks them all),
+ * or that is already empty.
+ */
 function clusterWith(pods: PodOnNode[]): ClusterPort {
   const unused = () => Promise.reject(new Error('not used by this test'));
   return {
-    readNodeHealth: async (node) => ({ node, ready: 'True', unschedulable: true }),
+    readNodeHealth: async (node) => ({ node, ready: 'True', unschedulable: true, cordonOwner: thisRun() }),
     cordon: unused,
     uncordon: unused,
     recordNodeEvent: async () => undefined,
@@ -159,5 +166,34 @@ describe('drain activity across attempts', () => {
     });
 
     expect(beats.at(-1)).toMatchObject({ workloads: [web, batch] });
+  });
+
+  it("stops evicting within a second of the node leaving this run's hands, reading the node at most once a second", async () => {
+    const pods = ['web-1', 'web-2', 'web-3'].map((name) => pod(name, web));
+    let reads = 0;
+    let uncordonedAt: number | undefined;
+    const evictions: number[] = [];
+    const cluster: ClusterPort = {
+      ...clusterWith(pods),
+      readNodeHealth: async (node) => {
+        reads += 1;
+        const uncordoned = uncordonedAt !== undefined;
+        return { node, ready: 'False', unschedulable: !uncordoned, cordonOwner: thisRun() };
+      },
+      evictPod: async () => {
+        evictions.push(Date.now());
+        // A person runs `kubectl uncordon` while the PDB refuses the first evictions.
+        if (evictions.length === 2) uncordonedAt = Date.now();
+        return { outcome: 'blocked', pdbs: ['default/web'], message: 'PDB' };
+      },
+    };
+    const startedAt = Date.now();
+    const summary = await drain(new MockActivityEnvironment(), cluster);
+    const elapsed = Date.now() - startedAt;
+
+    expect(summary.outcome).toBe('taken-back');
+    expect(evictions.filter((at) => at > (uncordonedAt ?? 0) + 1_000)).toEqual([]);
+    expect(reads).toBeLessThanOrEqual(Math.ceil(elapsed / 1_000) + 1);
+    expect(summary.lines).toContainEqual(expect.stringMatching(/no longer cordoned by this recovery/));
   });
 });

@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { temporalRecoveryGateway } from '../../src/starter/detector';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
 import type { BudgetStatus } from '../../src/workflows/messages';
@@ -208,6 +209,37 @@ describe('node recovery workflow', () => {
     expect(result.outcome).toBe('stopped');
     expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
     expect(world.node('node-a').unschedulable).toBe(false);
+  });
+
+  it('a detector restarted within the failure episode does not start again a recovery a person stopped; a new episode does', async () => {
+    world.addNode('node-r');
+    world.onCall = (call) => {
+      if (call === 'drain node-r') world.uncordonByHand('node-r');
+    };
+    const gateway = temporalRecoveryGateway(env.client, taskQueue);
+    const input = {
+      node: 'node-r',
+      reason: 'NotReady' as const,
+      detectedAt: new Date(0).toISOString(),
+      policy,
+    };
+    const first = await gateway.start(input, 0);
+    const handle = env.client.workflow.getHandle<typeof nodeRecoveryWorkflow>(first.workflowId, first.runId);
+    started.push(handle);
+    expect((await handle.result()).outcome).toBe('stopped');
+    const { closeTime } = await handle.describe();
+
+    await expect(gateway.start(input, 0)).resolves.toEqual({ ...first, declined: 'stopped-by-person' });
+    expect(world.mutations).toEqual(['cordon node-r', 'drain node-r']);
+
+    world.onCall = () => undefined;
+    world.node('node-r').ready = 'True';
+    const next = await gateway.start(input, (closeTime?.getTime() ?? 0) + 1_000);
+    expect(next.declined).toBeUndefined();
+    expect(next.runId).not.toBe(first.runId);
+    const again = env.client.workflow.getHandle<typeof nodeRecoveryWorkflow>(next.workflowId, next.runId);
+    started.push(again);
+    expect((await again.result()).outcome).toBe('healed');
   });
 
   it('never touches a node someone else cordoned', async () => {

@@ -30,7 +30,7 @@ import type { ConfigSource } from '../../config/config-source';
 import type { RecoveryConfig } from '../../config/recovery-config';
 import type { Logger } from '../../logging';
 import { jsonLogger } from '../../logging';
-import { nodeRecoveryWorkflowId, startNodeRecovery } from '../recoveries';
+import { nodeRecoveryWorkflowId, startNodeRecovery, stoppedByPersonSince } from '../recoveries';
 import { evidenceSignal } from '../../workflows/messages';
 import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../workflows/types';
 import type { Clock, TimerHandle } from './clock';
@@ -52,8 +52,15 @@ import {
 
 /** How the detector starts and informs recoveries; Temporal in production, a fake in unit tests. */
 export interface RecoveryGateway {
-  /** Starts the recovery or adds evidence to the running one. */
-  start(input: NodeRecoveryInput): Promise<{ workflowId: string; runId: string }>;
+  /**
+   * Starts the recovery or adds evidence to the running one; declines (`declined: 'stopped-by-person'`)
+   * when the node's latest recovery ended `Stopped` during this failure episode (since
+   * `episodeSince`, epoch ms): a person took the node back, and a restarted detector must not fight them.
+   */
+  start(
+    input: NodeRecoveryInput,
+    episodeSince: number,
+  ): Promise<{ workflowId: string; runId: string; declined?: 'stopped-by-person' }>;
   /** Signals evidence to the node's recovery; `not-found` when none runs. */
   signal(node: string, evidence: Evidence): Promise<'signalled' | 'not-found'>;
 }
@@ -61,7 +68,10 @@ export interface RecoveryGateway {
 /** The {@link RecoveryGateway} over a Temporal client. */
 export function temporalRecoveryGateway(client: Client, taskQueue: string): RecoveryGateway {
   return {
-    async start(input) {
+    async start(input, episodeSince) {
+      const stopped = await stoppedByPersonSince(client, input.node, new Date(episodeSince));
+      if (stopped)
+        return { workflowId: stopped.workflowId, runId: stopped.runId, declined: 'stopped-by-person' };
       const handle = await startNodeRecovery(client, taskQueue, input);
       return { workflowId: handle.workflowId, runId: handle.signaledRunId };
     },
@@ -97,6 +107,8 @@ export interface RecoveryStartRecord {
 export type DetectorEvent =
   | { type: 'recovery-started'; record: RecoveryStartRecord }
   | { type: 'recovery-start-failed'; node: string; reason: NodeFailureReason; error: string }
+  /** Not started: a person stopped the node's recovery `runId` during this failure episode. */
+  | { type: 'recovery-declined'; node: string; reason: NodeFailureReason; workflowId: string; runId: string }
   | {
       type: 'finding-suppressed';
       node: string;
@@ -373,7 +385,16 @@ export function createDetector(options: DetectorOptions): Detector {
       const actedAt = clock.now();
       counters.starts.calls += 1;
       try {
-        const { workflowId, runId } = await recoveries.start(input);
+        const { workflowId, runId, declined } = await recoveries.start(input, finding.since);
+        if (declined) {
+          logger.info('recovery not started: a person took the node back during this failure episode', {
+            node: finding.node,
+            workflowId,
+            runId,
+          });
+          emit({ type: 'recovery-declined', node: finding.node, reason: finding.reason, workflowId, runId });
+          return;
+        }
         const resolvedAt = clock.now();
         const record: RecoveryStartRecord = {
           node: finding.node,
