@@ -62,7 +62,11 @@ async function listUntil(query: string, done: (ids: string[]) => boolean): Promi
 describe('on the Temporal dev server', () => {
   it('a recovery started through the starter is found by its custom search attributes', async () => {
     const node = `dev-node-${randomUUID().slice(0, 8)}`;
-    world.addNode(node, { ready: 'True' });
+    // NotReady when the recovery starts; back once it is drained.
+    world.addNode(node);
+    world.onCall = (call) => {
+      if (call === `drain ${node}`) world.node(node).ready = 'True';
+    };
     const [line] = await cli('recover-node', node, '--window', '1s');
     expect(line).toContain(nodeRecoveryWorkflowId(node));
 

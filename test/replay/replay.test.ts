@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../support/temporal';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { workflowsPath } from '../../src/worker/create-worker';
+import { FRESH_LOOKS_PATCH } from '../../src/workflows/node-recovery';
 
 const fixtures = path.join(__dirname, '../fixtures/histories');
 
@@ -26,6 +27,23 @@ async function replayErrors(bundlePath: string, prefix = ''): Promise<unknown[]>
   return errors;
 }
 
+interface MarkerEvent {
+  markerRecordedEventAttributes?: {
+    markerName?: string;
+    details?: Record<string, { payloads?: { data?: string }[] }>;
+  };
+}
+
+/** The IDs of the patches (`patched()`) a history's markers record. */
+function patchesOf(history: unknown): string[] {
+  const events = (history as { events?: MarkerEvent[] }).events ?? [];
+  return events.flatMap(({ markerRecordedEventAttributes: marker }) => {
+    const data =
+      marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
 describe('replay of recorded histories', () => {
   it('has recorded histories to replay', async () => {
     expect((await histories()).length).toBeGreaterThan(0);
@@ -33,6 +51,19 @@ describe('replay of recorded histories', () => {
 
   it('replays every recorded history with the current workflow code', async () => {
     expect(await replayErrors(workflowsPath)).toEqual([]);
+  });
+
+  it('replays recoveries of both paths: recorded before fresh looks, and with the fresh-looks patch marker', async () => {
+    const recoveries = await histories('node-recovery');
+    const patchedOnes = recoveries.filter((h) => patchesOf(h.history).includes(FRESH_LOOKS_PATCH));
+    expect(patchedOnes.map((h) => h.workflowId).sort()).toEqual(
+      recoveries
+        .filter((h) => !h.workflowId.includes('.before-'))
+        .map((h) => h.workflowId)
+        .sort(),
+    );
+    expect(patchedOnes.length).toBeGreaterThanOrEqual(4);
+    expect(recoveries.length).toBeGreaterThan(patchedOnes.length);
   });
 
   it('fails with a determinism error when the workflow code changes its commands', async () => {
