@@ -22,7 +22,8 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { defaultRecoveryConfig } from '../config/recovery-config';
-import type { PodRef, WorkloadRef } from '../workflows/types';
+import type { PodRef, WorkloadRef } from '../domain';
+import { uniqueWorkloads, workloadKey } from '../domain';
 import type { ClusterPort, EvictionResult, PodOnNode } from './ports';
 
 /** Backoff between evictions of a pod a PodDisruptionBudget blocks. */
@@ -121,15 +122,9 @@ export interface DrainReport {
 const refOf = (pod: PodRef): PodRef => ({ namespace: pod.namespace, name: pod.name });
 const nameOf = (pod: PodRef): string => `${pod.namespace}/${pod.name}`;
 const names = (pods: readonly PodRef[]): string => pods.map(nameOf).join(', ');
-const workloadKey = (w: WorkloadRef): string => `${w.kind}/${w.namespace}/${w.name}`;
-
 /** The pods' workloads, each once, in the pods' order. */
-function uniqueWorkloads(pods: readonly PodOnNode[]): WorkloadRef[] {
-  const byKey = new Map<string, WorkloadRef>();
-  for (const { workload } of pods)
-    if (workload && !byKey.has(workloadKey(workload))) byKey.set(workloadKey(workload), workload);
-  return [...byKey.values()];
-}
+const workloadsOf = (pods: readonly PodOnNode[]): WorkloadRef[] =>
+  uniqueWorkloads(pods.flatMap((p) => (p.workload ? [p.workload] : [])));
 
 type Decision =
   | { action: 'wait' }
@@ -494,7 +489,7 @@ class Drain {
       outcome,
       remaining: this.remaining(),
       blockingPdbs: this.blockingPdbs(),
-      workloads: uniqueWorkloads([...this.moved.values()]),
+      workloads: workloadsOf([...this.moved.values()]),
     };
     const seconds = Math.round((this.hooks.now() - this.startedAt) / 1000);
     if (outcome === 'drained') {

@@ -17,9 +17,6 @@ export const KubeErrorTypes = {
   unavailable: 'KubeUnavailable',
 } as const;
 
-/** Failure types a retry policy must not retry. */
-export const nonRetryableKubeErrors: readonly string[] = [KubeErrorTypes.forbidden, KubeErrorTypes.invalid];
-
 interface ApiLikeError {
   code?: number;
   body?: unknown;

@@ -3,14 +3,15 @@
  * Activities are idempotent: Temporal may run any of them more than once.
  */
 import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { NodeProviderName } from '../config/recovery-config';
 import { defaultRecoveryConfig } from '../config/recovery-config';
 import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import type { PermitRequest } from '../workflows/messages';
-import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../workflows/types';
+import type { Alert, NodeHealth, PodRef, WorkloadRef } from '../domain';
+import { uniqueWorkloads } from '../domain';
 import type { BudgetPort } from './budget';
 import { drainNode, pressureEvictionOrder } from './drain';
 import type {
@@ -130,11 +131,6 @@ interface DrainCheckpoint {
   workloads: WorkloadRef[];
 }
 
-function uniqueWorkloads(workloads: WorkloadRef[]): WorkloadRef[] {
-  const byKey = new Map(workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
-  return [...byKey.values()];
-}
-
 /** The workloads whose pods a drain of these pods moves (DaemonSet and mirror pods stay). */
 function workloadsOf(pods: PodOnNode[]): WorkloadRef[] {
   return uniqueWorkloads(
@@ -250,7 +246,7 @@ export function createActivities({
         await cluster.recordNodeEvent(input.node, {
           type: report.outcome === 'drained' ? 'Normal' : 'Warning',
           reason: DrainEventReasons[report.outcome],
-          message: `workflow ${workflowId()}: ${report.lines.slice(-3).join('; ')}`.slice(0, 1000),
+          message: `workflow ${workflowId()}: ${report.lines.slice(-3).join('; ')}`,
         });
       }
       return {
@@ -344,9 +340,11 @@ export function createActivities({
         else done.push(`${name} ${w.ready}/${w.desired} ready`);
       }
       if (missing.length > 0) {
+        // Expected for a while: benign, so the SDK logs it quietly and metrics do not count it as an error.
         throw ApplicationFailure.create({
           type: NOT_READY_YET,
           message: `not ready yet: ${missing.join(', ')}`,
+          category: ApplicationFailureCategory.BENIGN,
         });
       }
       return `verified: ${done.join(', ') || 'nothing to wait for'}`;

@@ -29,7 +29,7 @@ export function createEventNotifier(cluster: ClusterPort, options: EventNotifier
       await cluster.recordNodeEvent(alert.target, {
         type: 'Warning',
         reason: alert.severity === 'critical' ? 'SelfHealingEscalated' : 'SelfHealingNotice',
-        message: `${alert.title}: ${alert.detail} (workflow ${alert.workflowId})`.slice(0, 1000),
+        message: `${alert.title}: ${alert.detail} (workflow ${alert.workflowId})`,
       });
     },
   };

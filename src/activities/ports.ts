@@ -3,10 +3,9 @@
  * Adapters implement them (src/activities/kubernetes for the cluster); tests may hand in typed fakes
  * where the point is a workflow's logic.
  */
-import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness } from '../workflows/types';
+import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness } from '../domain';
 
-/** Who the product says it is when it marks objects, e.g. in the cordon annotation. */
-export const MANAGER = 'temporal-self-healing';
+export { MANAGER } from '../domain/labels';
 
 export interface CordonRequest {
   node: string;

@@ -9,8 +9,8 @@ import type { Duration } from '@temporalio/common';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
 import { defaultRecoveryConfig, NodeProviders } from '../config/recovery-config';
 import { approveUpdate, statusQuery } from '../workflows/messages';
-import { FinalPhases, NodeFailureReasons } from '../workflows/types';
-import type { NodeFailureReason } from '../workflows/types';
+import { FinalPhases, NodeFailureReasons } from '../domain';
+import type { NodeFailureReason } from '../domain';
 import { nodeRecoveryPolicy, nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
 
 export const usage = `usage: self-healing <command> [options]

@@ -11,7 +11,7 @@ import { nodeRecoveryWorkflow } from '../workflows/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
 import type { RecoveryConfig } from '../config/recovery-config';
 import { maxDisruptedNodes } from '../config/recovery-config';
-import type { Evidence, NodeRecoveryInput, NodeRecoveryPolicy } from '../workflows/types';
+import type { Evidence, NodeRecoveryInput, NodeRecoveryPolicy } from '../domain';
 
 export { nodeRecoveryWorkflowId };
 

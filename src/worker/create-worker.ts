@@ -5,6 +5,7 @@
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { defaultRecoveryConfig } from '../config/recovery-config';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,12 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Below the pod's termination grace period so in-flight activities can finish. @default '20s' */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Activities run at once. Follows config `api_max_concurrency` (read when the worker starts), so
+   * raising the API bounds also gives long drains and the quick calls beside them room.
+   * @default config default `api_max_concurrency` (10)
+   */
+  activitySlots?: number;
 }
 
 /** Path the worker bundles workflows from (works from `src` under ts-jest/swc and from `dist`). */
@@ -32,7 +39,6 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: options.activities,
     workflowBundle,
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
-    // At most 10 concurrent Kubernetes operations per worker (the design's limit).
-    maxConcurrentActivityTaskExecutions: 10,
+    maxConcurrentActivityTaskExecutions: options.activitySlots ?? defaultRecoveryConfig.api_max_concurrency,
   });
 }

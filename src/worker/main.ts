@@ -39,6 +39,8 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      // The API limiter follows api_max_concurrency live; the worker's activity slots at its start.
+      activitySlots: configSource.current().api_max_concurrency,
       activities: createActivities({
         cluster,
         notifier,

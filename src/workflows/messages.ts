@@ -3,7 +3,7 @@
  * workflows and their callers (detector, CLI, Slack app). Wire names match the constant names.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, Evidence, RecoveryStatus } from './types';
+import type { ApprovalDecision, Evidence, RecoveryStatus } from '../domain';
 
 /** Answers the recovery's phase, step, evidence, actions and timings. */
 export const statusQuery = defineQuery<RecoveryStatus>('status');

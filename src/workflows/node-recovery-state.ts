@@ -6,7 +6,7 @@ import type {
   RecoveryPhase,
   RecoveryStatus,
   Severity,
-} from './types';
+} from '../domain';
 
 /** Evidence kept per recovery; older observations are dropped so history and queries stay small. */
 const MAX_EVIDENCE = 20;

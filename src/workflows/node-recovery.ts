@@ -45,7 +45,7 @@ import type {
   NodeRecoveryResult,
   RecoveryPhase,
   WorkloadRef,
-} from './types';
+} from '../domain';
 
 /** Quick Kubernetes calls: retried with backoff; 403/404/422 are classified non-retryable. */
 const k8s = proxyActivities<Activities>({

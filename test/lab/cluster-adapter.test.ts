@@ -22,7 +22,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { drainNode } from '../../src/activities/drain';
 import type { DrainOptions } from '../../src/activities/drain';
 import { KubeErrorTypes } from '../../src/activities/errors';
-import { Annotations, createKubernetesCluster } from '../../src/activities/kubernetes/cluster';
+import { createKubernetesCluster } from '../../src/activities/kubernetes/cluster';
+import { NodeAnnotations as Annotations } from '../../src/domain/labels';
+import { nodeViewOf } from '../../src/starter/detector/rules';
 import {
   MachineResource,
   ProviderAnnotations,
@@ -399,6 +401,14 @@ describe('readNodeHealth', () => {
 
     await patchNode(node, { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } });
     expect((await cluster.readNodeHealth(node)).controlPlane).toBe(true);
+  });
+
+  test('a node labelled only with the legacy node-role.kubernetes.io/master is a control-plane node', async () => {
+    const node = await newNode('master');
+    await patchNode(node, { metadata: { labels: { 'node-role.kubernetes.io/master': '' } } });
+    // The detector and the adapter read the same labels: both say control plane (one at a time).
+    expect((await cluster.readNodeHealth(node)).controlPlane).toBe(true);
+    expect(nodeViewOf(await core.readNode({ name: node }))?.controlPlane).toBe(true);
   });
 
   test('a node with no status reads as Unknown, and a deleted node as gone', async () => {

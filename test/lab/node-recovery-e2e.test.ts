@@ -31,13 +31,13 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { Annotations } from '../../src/activities/kubernetes/cluster';
+import { NodeAnnotations as Annotations } from '../../src/domain/labels';
 import { ProviderAnnotations } from '../../src/activities/kubernetes/node-providers';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
 import { statusQuery } from '../../src/workflows/messages';
 import type { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
-import type { RecoveryPhase } from '../../src/workflows/types';
+import type { RecoveryPhase } from '../../src/domain';
 import { devServerAddress } from '../support/lab';
 import type { ProductProcess } from '../support/processes';
 import {

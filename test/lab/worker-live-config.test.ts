@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import type { LiveAdapters } from '../../src/worker/live-config';
 import { WORKER_COMPONENT, createLiveAdapters } from '../../src/worker/live-config';
-import type { Alert } from '../../src/workflows/types';
+import type { Alert } from '../../src/domain';
 import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';
 
 const suffix = Date.now().toString(36);

@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
-import type { NodeRecoveryInput, NodeRecoveryResult } from '../../src/workflows/types';
+import type { NodeRecoveryInput, NodeRecoveryResult } from '../../src/domain';
 
 const { readNodeHealth, cordonNode } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Activities, DrainSummary, Ownership } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
 import type { ReplaceOutcome } from '../../src/activities/ports';
-import type { Alert, NodeHealth } from '../../src/workflows/types';
+import type { Alert, NodeHealth } from '../../src/domain';
 import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 
 export interface FakeNode {

@@ -8,6 +8,7 @@ import { defaultRecoveryConfig, parseRecoveryConfig } from '../../src/config/rec
 import type { RecoveryConfig } from '../../src/config/recovery-config';
 import { staticConfigSource } from '../../src/config/config-source';
 import type { Clock, DetectorEvent, RecoveryGateway } from '../../src/starter/detector';
+import { optOutReason } from '../../src/domain/labels';
 import { silentLogger } from '../../src/logging';
 import { createDetector, recoveryInputFor } from '../../src/starter/detector';
 import type { Episode, StormState } from '../../src/starter/detector/rules';
@@ -18,7 +19,6 @@ import {
   isHealthy,
   nextEpisode,
   nodeViewOf,
-  optOutReason,
   pressureOf,
   readyVerdict,
   stormBlocks,
@@ -30,7 +30,7 @@ import type {
   ObjectInformer,
 } from '../../src/activities/kubernetes/watch';
 import { trimNode } from '../../src/activities/kubernetes/watch';
-import type { Evidence, NodeRecoveryInput } from '../../src/workflows/types';
+import type { Evidence, NodeRecoveryInput } from '../../src/domain';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -130,14 +130,16 @@ describe('rules over plain node objects', () => {
 
   it('opts out on the Medik8s label (=true), the Cluster API label (present) and the product label (=true)', () => {
     const config = defaultRecoveryConfig;
-    expect(optOutReason({ 'remediation.medik8s.io/exclude-from-remediation': 'true' }, config)).toBeDefined();
     expect(
-      optOutReason({ 'remediation.medik8s.io/exclude-from-remediation': 'false' }, config),
+      optOutReason({ 'remediation.medik8s.io/exclude-from-remediation': 'true' }, config.opt_out_label),
+    ).toBeDefined();
+    expect(
+      optOutReason({ 'remediation.medik8s.io/exclude-from-remediation': 'false' }, config.opt_out_label),
     ).toBeUndefined();
-    expect(optOutReason({ 'cluster.x-k8s.io/skip-remediation': '' }, config)).toBeDefined();
-    expect(optOutReason({ [config.opt_out_label]: 'true' }, config)).toBeDefined();
-    expect(optOutReason({ [config.opt_out_label]: 'yes' }, config)).toBeUndefined();
-    expect(optOutReason({ 'my/label': 'true' }, { opt_out_label: 'my/label' })).toBe('my/label=true');
+    expect(optOutReason({ 'cluster.x-k8s.io/skip-remediation': '' }, config.opt_out_label)).toBeDefined();
+    expect(optOutReason({ [config.opt_out_label]: 'true' }, config.opt_out_label)).toBeDefined();
+    expect(optOutReason({ [config.opt_out_label]: 'yes' }, config.opt_out_label)).toBeUndefined();
+    expect(optOutReason({ 'my/label': 'true' }, 'my/label')).toBe('my/label=true');
   });
 
   describe('unhealthy episodes', () => {

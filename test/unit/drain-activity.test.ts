@@ -4,7 +4,7 @@ import type { DrainInput, DrainSummary } from '../../src/activities';
 import { createActivities } from '../../src/activities';
 import type { BudgetPort } from '../../src/activities/budget';
 import type { ClusterPort, PodOnNode } from '../../src/activities/ports';
-import type { WorkloadRef } from '../../src/workflows/types';
+import type { WorkloadRef } from '../../src/domain';
 
 const web: WorkloadRef = { kind: 'Deployment', namespace: 'default', name: 'web' };
 const batch: WorkloadRef = { kind: 'Deployment', namespace: 'default', name: 'batch' };

@@ -7,7 +7,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { DrainHooks, DrainOptions, DrainProgress } from '../../src/activities/drain';
 import { drainNode, pressureEvictionOrder } from '../../src/activities/drain';
 import type { ClusterPort, EvictionResult, PdbStatus, PodOnNode } from '../../src/activities/ports';
-import type { PodRef } from '../../src/workflows/types';
+import type { PodRef } from '../../src/domain';
 
 const NODE = 'node-a';
 

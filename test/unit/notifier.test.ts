@@ -9,7 +9,7 @@ import { createEventNotifier } from '../../src/activities/notifier';
 import type { ClusterPort } from '../../src/activities/ports';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import { staticConfigSource } from '../../src/config/config-source';
-import type { Alert } from '../../src/workflows/types';
+import type { Alert } from '../../src/domain';
 
 type NodeEvent = Parameters<ClusterPort['recordNodeEvent']>[1] & { node: string };
 

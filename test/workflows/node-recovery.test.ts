@@ -14,7 +14,7 @@ import {
   stormSignal,
 } from '../../src/workflows/messages';
 import { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
-import type { NodeRecoveryInput, NodeRecoveryPolicy, RecoveryPhase } from '../../src/workflows/types';
+import type { NodeRecoveryInput, NodeRecoveryPolicy, RecoveryPhase } from '../../src/domain';
 import { FakeWorld } from '../support/fake-activities';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 

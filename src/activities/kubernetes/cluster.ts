@@ -14,7 +14,7 @@ import type {
 } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../config/recovery-config';
-import type { NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../workflows/types';
+import type { NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../domain';
 import { classifyKubeError, isNotFound, statusOf } from '../errors';
 import type {
   ClusterPort,
@@ -25,34 +25,19 @@ import type {
   PodOnNode,
   UncordonResult,
 } from '../ports';
-import { MANAGER } from '../ports';
+import {
+  MANAGER,
+  MIRROR_POD_ANNOTATION,
+  NodeAnnotations,
+  isControlPlane,
+  optOutReason,
+} from '../../domain/labels';
 import { createApiCalls } from './api-calls';
+import { eventFor } from './events';
 import type { ApiLimiter } from './limiter';
 
-/** Annotations the product writes on nodes it cordons, so it never undoes a human's cordon. */
-export const Annotations = {
-  cordonedBy: 'self-healing.temporal.io/cordoned-by',
-  cordonReason: 'self-healing.temporal.io/cordon-reason',
-  workflowId: 'self-healing.temporal.io/workflow-id',
-  /** The workflow run that owns the cordon (see CordonRequest.owner). */
-  cordonOwner: 'self-healing.temporal.io/cordon-owner',
-} as const;
-
 /** The patch that removes every annotation the product writes when it cordons. */
-const clearedAnnotations = Object.fromEntries(Object.values(Annotations).map((key) => [key, null]));
-
-/** Node labels that opt a node out of remediation, besides the product's own (config `opt_out_label`). */
-export const OptOutLabels = {
-  /** Medik8s Node Healthcheck: opted out when the value is `true`. */
-  medik8s: 'remediation.medik8s.io/exclude-from-remediation',
-  /** Cluster API MachineHealthCheck: opted out when present, whatever the value. */
-  clusterApi: 'cluster.x-k8s.io/skip-remediation',
-} as const;
-
-/** Label kubeadm and most distributions put on control-plane nodes. */
-export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
-/** Annotation the kubelet puts on the API mirror of a static pod. */
-export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+const clearedAnnotations = Object.fromEntries(Object.values(NodeAnnotations).map((key) => [key, null]));
 
 /** Re-reads after a 409 before giving up and letting the activity's retry policy take over. */
 const CONFLICT_ATTEMPTS = 4;
@@ -69,7 +54,8 @@ interface NodePatch {
 }
 
 /** The run that owns the node's cordon, as its annotation says (meaningful only while unschedulable). */
-const ownerOf = (node: V1Node): string | undefined => node.metadata?.annotations?.[Annotations.cordonOwner];
+const ownerOf = (node: V1Node): string | undefined =>
+  node.metadata?.annotations?.[NodeAnnotations.cordonOwner];
 
 /** Options for {@link createKubernetesCluster}. */
 export interface KubernetesClusterOptions {
@@ -302,8 +288,8 @@ export function createKubernetesCluster(
       const node = await readNode(name);
       if (!node) return { node: name, ready: 'gone', unschedulable: false };
       const labels = node.metadata?.labels ?? {};
-      const cordonedBy = node.metadata?.annotations?.[Annotations.cordonedBy];
-      const cordonOwner = node.metadata?.annotations?.[Annotations.cordonOwner];
+      const cordonedBy = node.metadata?.annotations?.[NodeAnnotations.cordonedBy];
+      const cordonOwner = node.metadata?.annotations?.[NodeAnnotations.cordonOwner];
       return {
         node: name,
         ready: readyOf(node),
@@ -311,11 +297,8 @@ export function createKubernetesCluster(
         ...(cordonedBy ? { cordonedBy } : {}),
         ...(cordonOwner ? { cordonOwner } : {}),
         pressure: pressureOf(node),
-        optedOut:
-          labels[OptOutLabels.medik8s] === 'true' ||
-          Object.hasOwn(labels, OptOutLabels.clusterApi) ||
-          labels[optOutLabel()] === 'true',
-        controlPlane: Object.hasOwn(labels, CONTROL_PLANE_LABEL),
+        optedOut: optOutReason(labels, optOutLabel()) !== undefined,
+        controlPlane: isControlPlane(labels),
       };
     },
 
@@ -330,10 +313,10 @@ export function createKubernetesCluster(
           patch: {
             metadata: {
               annotations: {
-                [Annotations.cordonedBy]: MANAGER,
-                [Annotations.cordonReason]: reason,
-                [Annotations.workflowId]: workflowId,
-                [Annotations.cordonOwner]: owner,
+                [NodeAnnotations.cordonedBy]: MANAGER,
+                [NodeAnnotations.cordonReason]: reason,
+                [NodeAnnotations.workflowId]: workflowId,
+                [NodeAnnotations.cordonOwner]: owner,
               },
             },
             spec: { unschedulable: true },
@@ -360,25 +343,13 @@ export function createKubernetesCluster(
     },
 
     async recordNodeEvent(name, { reason, message, type }) {
-      const now = new Date();
-      await api('create events in default', () =>
-        core.createNamespacedEvent({
-          namespace: 'default',
-          body: {
-            metadata: { generateName: `${name}.`, namespace: 'default' },
-            involvedObject: { kind: 'Node', name, uid: name, apiVersion: 'v1' },
-            reason,
-            message,
-            type,
-            source: { component: MANAGER },
-            reportingComponent: MANAGER,
-            reportingInstance: MANAGER,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        }),
-      );
+      const body = eventFor(MANAGER, {
+        involvedObject: { kind: 'Node', name, uid: name },
+        type,
+        reason,
+        message,
+      });
+      await api('create events in default', () => core.createNamespacedEvent({ namespace: 'default', body }));
     },
 
     async listPodsOnNode(node, { resolveWorkloads = true } = {}) {

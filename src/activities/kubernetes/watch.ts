@@ -6,12 +6,14 @@
  *
  * Why the trimming is done by hand: client-node's `ListWatch` has no transform hook, so the list
  * function and the `Watch` callback are wrapped to strip objects before the cache stores them
- * (research note k8s-sim.md §5). After the first LIST an informer only LISTs again when the
+ * (kubernetes-client/javascript has none to offer). After the first LIST an informer only LISTs again when the
  * apiserver answers 410 Gone; bookmarks keep its resourceVersion fresh so that stays rare.
  */
 import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
+import type { EventToRecord } from './events';
+import { eventFor } from './events';
 
 // The client types callers of this adapter handle, so they need not import the client themselves.
 export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
@@ -44,25 +46,7 @@ export interface ObjectInformer<T extends KubernetesObject> {
   stats(): InformerStats;
 }
 
-/** The object an Event is about. */
-export interface ObjectRef {
-  kind: string;
-  name: string;
-  /** Unset for cluster-scoped objects such as Nodes; their Events go to `default`, as the kubelet's do. */
-  namespace?: string;
-  uid?: string;
-  apiVersion?: string;
-  resourceVersion?: string;
-}
-
-/** A Kubernetes Event to record. */
-export interface EventToRecord {
-  involvedObject: ObjectRef;
-  type: 'Normal' | 'Warning';
-  /** UpperCamelCase, e.g. `InvalidConfig`. */
-  reason: string;
-  message: string;
-}
+export type { EventToRecord, ObjectRef } from './events';
 
 /** Records Kubernetes Events. Best effort: failures are logged, never thrown. */
 export interface EventRecorder {
@@ -81,9 +65,6 @@ export interface DetectorKubernetes {
 
 /** Backoff of informer restarts after an error. */
 export const INFORMER_BACKOFF = { initialMs: 1_000, maxMs: 30_000 } as const;
-
-/** Longest Event message written; longer ones are cut (kubectl shows them on one line). */
-const MAX_EVENT_MESSAGE = 1_024;
 
 /**
  * Loads a kubeconfig: the file at `path` when given, otherwise client-node's default order
@@ -130,25 +111,9 @@ export function createDetectorKubernetes(
     },
     events: {
       async record(event) {
-        const namespace = event.involvedObject.namespace ?? 'default';
-        const now = new Date();
+        const body = eventFor(component, event);
         try {
-          await core.createNamespacedEvent({
-            namespace,
-            body: {
-              metadata: { generateName: `${event.involvedObject.name}.`, namespace },
-              involvedObject: { apiVersion: 'v1', ...event.involvedObject },
-              type: event.type,
-              reason: event.reason,
-              message: event.message.slice(0, MAX_EVENT_MESSAGE),
-              source: { component },
-              reportingComponent: component,
-              reportingInstance: component,
-              firstTimestamp: now,
-              lastTimestamp: now,
-              count: 1,
-            },
-          });
+          await core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body });
           return true;
         } catch (error) {
           // An Event is how a human learns what happened, but losing one must not stop detection.

@@ -30,9 +30,10 @@ import type { ConfigSource } from '../../config/config-source';
 import type { RecoveryConfig } from '../../config/recovery-config';
 import type { Logger } from '../../logging';
 import { jsonLogger } from '../../logging';
+import { optOutReason } from '../../domain/labels';
 import { nodeRecoveryWorkflowId, startNodeRecovery, stoppedByPersonSince } from '../recoveries';
 import { evidenceSignal } from '../../workflows/messages';
-import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../workflows/types';
+import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../domain';
 import type { Clock, TimerHandle } from './clock';
 import { systemClock } from './clock';
 import { recoveryInputFor } from './recovery-input';
@@ -44,7 +45,6 @@ import {
   isHealthy,
   nextEpisode,
   nodeViewOf,
-  optOutReason,
   pressureOf,
   readyVerdict,
   stormBlocks,
@@ -359,7 +359,7 @@ export function createDetector(options: DetectorOptions): Detector {
   ): void {
     // Until the first LIST is complete the storm guard cannot know the cluster's size.
     if (!synced) return;
-    const optedOut = optOutReason(view.labels, config);
+    const optedOut = optOutReason(view.labels, config.opt_out_label);
     const why = optedOut ? 'opted-out' : stormBlocks(storm, now) ? 'storm' : undefined;
     if (why) {
       const detail = optedOut ?? storm.reason;

@@ -12,4 +12,4 @@ export type {
 export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } from './detector';
 export { recoveryInputFor } from './recovery-input';
 export type { NodeFinding, NodeView, StormState } from './rules';
-export { OptOutLabels, confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';
+export { confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';

@@ -5,7 +5,7 @@
  * recoveries started after it.
  */
 import type { RecoveryConfig } from '../../config/recovery-config';
-import type { NodeRecoveryInput } from '../../workflows/types';
+import type { NodeRecoveryInput } from '../../domain';
 import { nodeRecoveryPolicy } from '../recoveries';
 import type { NodeFinding } from './rules';
 

@@ -8,18 +8,8 @@
  * throw and never a finding.
  */
 import type { RecoveryConfig } from '../../config/recovery-config';
-import type { NodeFailureReason } from '../../workflows/types';
-
-/** Labels that opt a node out of remediation, besides `config.opt_out_label`. */
-export const OptOutLabels = {
-  /** Medik8s (value must be `true`). */
-  medik8s: 'remediation.medik8s.io/exclude-from-remediation',
-  /** Cluster API MachineHealthCheck (presence is enough). */
-  clusterApi: 'cluster.x-k8s.io/skip-remediation',
-} as const;
-
-/** Labels that mark a control-plane node. */
-export const ControlPlaneLabels = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
+import { isControlPlane } from '../../domain/labels';
+import type { NodeFailureReason } from '../../domain';
 
 /** Pressure conditions that start a pressure recovery when True. */
 export const PressureConditions = ['MemoryPressure', 'DiskPressure'] as const;
@@ -70,22 +60,7 @@ export function nodeViewOf(node: unknown): NodeView | undefined {
       });
     }
   }
-  return { name, labels, conditions, controlPlane: ControlPlaneLabels.some((l) => l in labels) };
-}
-
-/**
- * Why the node is opted out of remediation, or undefined when it is not: Medik8s'
- * `remediation.medik8s.io/exclude-from-remediation=true`, Cluster API's
- * `cluster.x-k8s.io/skip-remediation` (any value), or `config.opt_out_label=true`.
- */
-export function optOutReason(
-  labels: Readonly<Record<string, string>>,
-  config: Pick<RecoveryConfig, 'opt_out_label'>,
-): string | undefined {
-  if (labels[OptOutLabels.medik8s] === 'true') return `${OptOutLabels.medik8s}=true`;
-  if (OptOutLabels.clusterApi in labels) return OptOutLabels.clusterApi;
-  if (labels[config.opt_out_label] === 'true') return `${config.opt_out_label}=true`;
-  return undefined;
+  return { name, labels, conditions, controlPlane: isControlPlane(labels) };
 }
 
 /** What the Ready condition says. */

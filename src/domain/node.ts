@@ -1,46 +1,12 @@
 /**
- * Plain data shared by the recovery workflows, the activities and the starter.
- * Everything here crosses Temporal's wire as JSON, so it is types and `as const` objects only.
+ * Nodes as the product sees them: why one failed, its health, and what a node recovery takes,
+ * follows and returns. Plain data that crosses Temporal's wire as JSON.
  */
 import type { Duration } from '@temporalio/common';
 
 /** Why a node is considered failed, as observed by the detector. */
 export const NodeFailureReasons = ['NotReady', 'Unknown', 'MemoryPressure', 'DiskPressure'] as const;
 export type NodeFailureReason = (typeof NodeFailureReasons)[number];
-
-/** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
-export const RecoveryPhases = [
-  'Detected',
-  'WaitingForBudget',
-  'Cordoning',
-  'Draining',
-  'RelievingPressure',
-  'AwaitingRecovery',
-  'AwaitingApproval',
-  'Replacing',
-  'Verifying',
-  'Uncordoning',
-  'Recovered',
-  'Skipped',
-  'Stopped',
-  'Escalated',
-] as const;
-export type RecoveryPhase = (typeof RecoveryPhases)[number];
-
-/** Phases after which a recovery does nothing more. */
-export const FinalPhases: readonly RecoveryPhase[] = ['Recovered', 'Skipped', 'Stopped', 'Escalated'];
-
-export const Severities = ['warning', 'critical'] as const;
-export type Severity = (typeof Severities)[number];
-
-/** One observation of the target, added by the detector each time it sees the failure again. */
-export interface Evidence {
-  /** ISO-8601 time of the observation. */
-  observedAt: string;
-  reason: NodeFailureReason | 'Ready';
-  message?: string;
-}
-
 /** Health of a node as the cluster reports it. `gone` means the node object no longer exists. */
 export interface NodeHealth {
   node: string;
@@ -59,26 +25,6 @@ export interface NodeHealth {
   /** The node opted out of remediation (Medik8s, Cluster API or the product's own label). */
   optedOut?: boolean;
   controlPlane?: boolean;
-}
-
-/** A pod, by namespace and name. */
-export interface PodRef {
-  namespace: string;
-  name: string;
-}
-
-/** A workload whose ready replicas prove that evicted pods run elsewhere. */
-export interface WorkloadRef {
-  kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet';
-  namespace: string;
-  name: string;
-}
-
-export interface WorkloadReadiness extends WorkloadRef {
-  desired: number;
-  ready: number;
-  /** The workload no longer exists. */
-  gone?: boolean;
 }
 
 /**
@@ -126,48 +72,4 @@ export interface NodeRecoveryResult {
   outcome: NodeRecoveryOutcome;
   /** Human-readable steps taken, in order ("cordoned sim-node-1", "would uncordon ..."). */
   actions: string[];
-}
-
-/** What the `status` query answers: enough for the Temporal UI, the CLI and Slack to tell the story. */
-export interface RecoveryStatus {
-  target: string;
-  kind: 'node';
-  phase: RecoveryPhase;
-  step: string;
-  severity: Severity;
-  dryRun: boolean;
-  /** PodDisruptionBudgets currently blocking the drain. */
-  blockingPdbs: string[];
-  /** The approval the recovery waits for, if any. */
-  pendingApproval?: ApprovalRequest;
-  evidence: Evidence[];
-  actions: string[];
-  /** ISO-8601 times each phase was entered. */
-  timings: Partial<Record<RecoveryPhase, string>>;
-}
-
-/** A decision a human must take before the recovery goes on. */
-export interface ApprovalRequest {
-  /** What is asked, e.g. 'replace-node' or 'delete-unmanaged-pods'. */
-  action: 'replace-node' | 'delete-unmanaged-pods';
-  detail: string;
-  /** ISO-8601 time the request was made. */
-  requestedAt: string;
-}
-
-/** The answer to an ApprovalRequest, sent with the `approve` update. */
-export interface ApprovalDecision {
-  approved: boolean;
-  /** Who decided (user name or Slack user); required. */
-  by: string;
-  reason?: string;
-}
-
-/** A notification raised by a workflow; delivered by the notifier port (log, Event, Slack, ...). */
-export interface Alert {
-  severity: Severity;
-  target: string;
-  title: string;
-  detail: string;
-  workflowId: string;
 }

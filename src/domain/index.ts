@@ -1,0 +1,8 @@
+/**
+ * The product's domain: kinds of target, their failure reasons, recovery phases and outcomes,
+ * labels and annotations. Every layer imports these from here; nothing here does I/O.
+ */
+export * from './labels';
+export * from './node';
+export * from './recovery';
+export * from './workload';

@@ -1,0 +1,83 @@
+/**
+ * What every kind of recovery shares: its phases, severities, evidence, status, approvals and
+ * alerts. Plain data that crosses Temporal's wire as JSON: types and `as const` objects only.
+ */
+import type { NodeFailureReason } from './node';
+
+/** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
+export const RecoveryPhases = [
+  'Detected',
+  'WaitingForBudget',
+  'Cordoning',
+  'Draining',
+  'RelievingPressure',
+  'AwaitingRecovery',
+  'AwaitingApproval',
+  'Replacing',
+  'Verifying',
+  'Uncordoning',
+  'Recovered',
+  'Skipped',
+  'Stopped',
+  'Escalated',
+] as const;
+export type RecoveryPhase = (typeof RecoveryPhases)[number];
+
+/** Phases after which a recovery does nothing more. */
+export const FinalPhases: readonly RecoveryPhase[] = ['Recovered', 'Skipped', 'Stopped', 'Escalated'];
+
+export const Severities = ['warning', 'critical'] as const;
+export type Severity = (typeof Severities)[number];
+
+/** One observation of the target, added by the detector each time it sees the failure again. */
+export interface Evidence {
+  /** ISO-8601 time of the observation. */
+  observedAt: string;
+  /** The failure seen again, or `Ready` when the target is healthy again. */
+  reason: NodeFailureReason | 'Ready';
+  message?: string;
+}
+
+/** What the `status` query answers: enough for the Temporal UI, the CLI and Slack to tell the story. */
+export interface RecoveryStatus {
+  target: string;
+  kind: 'node';
+  phase: RecoveryPhase;
+  step: string;
+  severity: Severity;
+  dryRun: boolean;
+  /** PodDisruptionBudgets currently blocking the drain. */
+  blockingPdbs: string[];
+  /** The approval the recovery waits for, if any. */
+  pendingApproval?: ApprovalRequest;
+  evidence: Evidence[];
+  actions: string[];
+  /** ISO-8601 times each phase was entered. */
+  timings: Partial<Record<RecoveryPhase, string>>;
+}
+
+/** A decision a human must take before the recovery goes on. */
+export interface ApprovalRequest {
+  /** What is asked, e.g. 'replace-node' or 'delete-unmanaged-pods'. */
+  action: 'replace-node' | 'delete-unmanaged-pods';
+  detail: string;
+  /** ISO-8601 time the request was made. */
+  requestedAt: string;
+}
+
+/** The answer to an ApprovalRequest, sent with the `approve` update. */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** Who decided (user name or Slack user); required. */
+  by: string;
+  reason?: string;
+}
+
+/** A notification raised by a workflow; delivered by the notifier port (log, Event, Slack, ...). */
+export interface Alert {
+  severity: Severity;
+  target: string;
+  title: string;
+  detail: string;
+  workflowId: string;
+}
