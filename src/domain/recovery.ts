@@ -4,6 +4,10 @@
  */
 import type { NodeFailureReason } from './node';
 
+/** The kinds of target the product recovers; the value of the `SelfHealingKind` search attribute. */
+export const TargetKinds = ['node'] as const;
+export type TargetKind = (typeof TargetKinds)[number];
+
 /** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
 export const RecoveryPhases = [
   'Detected',
@@ -41,7 +45,7 @@ export interface Evidence {
 /** What the `status` query answers: enough for the Temporal UI, the CLI and Slack to tell the story. */
 export interface RecoveryStatus {
   target: string;
-  kind: 'node';
+  kind: TargetKind;
   phase: RecoveryPhase;
   step: string;
   severity: Severity;

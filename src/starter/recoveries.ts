@@ -4,10 +4,10 @@
  */
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { disruptionBudgetWorkflow } from '../workflows/disruption-budget';
+import { disruptionBudgetWorkflow } from '../workflows/budget/disruption-budget';
 import { evidenceSignal, stormSignal } from '../workflows/messages';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../workflows/ids';
-import { nodeRecoveryWorkflow } from '../workflows/node-recovery';
+import { nodeRecoveryWorkflow } from '../workflows/node/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
 import type { RecoveryConfig } from '../config/recovery-config';
 import { maxDisruptedNodes } from '../config/recovery-config';

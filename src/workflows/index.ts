@@ -1,3 +1,3 @@
 /** The workflows a worker registers (its `workflowsPath`). */
-export { nodeRecoveryWorkflow } from './node-recovery';
-export { disruptionBudgetWorkflow } from './disruption-budget';
+export { nodeRecoveryWorkflow } from './node/node-recovery';
+export { disruptionBudgetWorkflow } from './budget/disruption-budget';

@@ -36,7 +36,7 @@ import { ProviderAnnotations } from '../../src/activities/kubernetes/node-provid
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
 import { statusQuery } from '../../src/workflows/messages';
-import type { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
+import type { nodeRecoveryWorkflow } from '../../src/workflows/node/node-recovery';
 import type { RecoveryPhase } from '../../src/domain';
 import { devServerAddress } from '../support/lab';
 import type { ProductProcess } from '../support/processes';

@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../support/temporal';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { workflowsPath } from '../../src/worker/create-worker';
-import { FRESH_LOOKS_PATCH } from '../../src/workflows/node-recovery';
+import { FRESH_LOOKS_PATCH } from '../../src/workflows/node/node-recovery';
 
 const fixtures = path.join(__dirname, '../fixtures/histories');
 

@@ -13,7 +13,7 @@ import {
   statusQuery,
   stormSignal,
 } from '../../src/workflows/messages';
-import { nodeRecoveryWorkflow } from '../../src/workflows/node-recovery';
+import { nodeRecoveryWorkflow } from '../../src/workflows/node/node-recovery';
 import type { NodeRecoveryInput, NodeRecoveryPolicy, RecoveryPhase } from '../../src/domain';
 import { FakeWorld } from '../support/fake-activities';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';

@@ -3,7 +3,7 @@
  * human-readable lines are written. Histories recorded before the outcomes were typed carry the
  * old activities' sentences; `…Of` reads those too, so the recoveries they record still replay.
  */
-import type { CordonSummary, PressureRelief, UncordonSummary } from '../activities';
+import type { CordonSummary, PressureRelief, UncordonSummary } from '../../activities';
 
 export type CordonOutcome = CordonSummary['outcome'];
 export type UncordonOutcome = UncordonSummary['outcome'];

@@ -1,37 +1,40 @@
+/**
+ * The state every kind of recovery keeps and its `status` query tells: phase, step, severity,
+ * evidence, actions, timings, a pending approval. Deterministic: `now` is passed in by the workflow.
+ */
 import type {
   ApprovalDecision,
   ApprovalRequest,
   Evidence,
-  NodeRecoveryInput,
   RecoveryPhase,
   RecoveryStatus,
   Severity,
-} from '../domain';
+  TargetKind,
+} from '../../domain';
 
 /** Evidence kept per recovery; older observations are dropped so history and queries stay small. */
 const MAX_EVIDENCE = 20;
 
-/**
- * The state of one node recovery, kept apart from the workflow function so the orchestration
- * reads as the procedure it is. Deterministic: `now` is passed in by the workflow.
- */
-export class NodeRecoveryState {
+export class RecoveryState {
   phase: RecoveryPhase = 'Detected';
   step = 'confirmed by the detector';
   severity: Severity = 'warning';
-  blockingPdbs: string[] = [];
   pendingApproval: ApprovalRequest | undefined;
   decision: ApprovalDecision | undefined;
-  permitGranted = false;
   /** Bumped on every evidence signal, so waits can wake on "something new was observed". */
   observations = 0;
   readonly evidence: Evidence[] = [];
   readonly actions: string[] = [];
   readonly timings: RecoveryStatus['timings'] = {};
 
-  constructor(readonly input: NodeRecoveryInput) {
-    this.timings.Detected = input.detectedAt;
-    this.evidence.push({ observedAt: input.detectedAt, reason: input.reason });
+  constructor(
+    readonly kind: TargetKind,
+    readonly target: string,
+    readonly dryRun: boolean,
+    detection: Evidence,
+  ) {
+    this.timings.Detected = detection.observedAt;
+    this.evidence.push(detection);
   }
 
   enter(phase: RecoveryPhase, step: string, now: Date): void {
@@ -49,9 +52,13 @@ export class NodeRecoveryState {
     if (this.evidence.length > MAX_EVIDENCE) this.evidence.splice(0, this.evidence.length - MAX_EVIDENCE);
   }
 
-  /** True when the newest observation says the node is Ready again. */
+  /** True when the newest observation says the target is healthy again. */
   get reportedReady(): boolean {
     return this.evidence.at(-1)?.reason === 'Ready';
+  }
+
+  record(...lines: string[]): void {
+    this.actions.push(...lines);
   }
 
   /** Throws (rejecting the update before it enters history) unless an approval is pending. */
@@ -63,15 +70,16 @@ export class NodeRecoveryState {
     }
   }
 
-  status(): RecoveryStatus {
+  /** @param details what this kind adds to the status (a node's blocking PDBs, say). */
+  status(details: Pick<RecoveryStatus, 'blockingPdbs'>): RecoveryStatus {
     return {
-      target: this.input.node,
-      kind: 'node',
+      target: this.target,
+      kind: this.kind,
       phase: this.phase,
       step: this.step,
       severity: this.severity,
-      dryRun: this.input.policy.dryRun,
-      blockingPdbs: [...this.blockingPdbs],
+      dryRun: this.dryRun,
+      ...details,
       ...(this.pendingApproval ? { pendingApproval: { ...this.pendingApproval } } : {}),
       evidence: [...this.evidence],
       actions: [...this.actions],

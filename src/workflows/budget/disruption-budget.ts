@@ -12,15 +12,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BudgetStatus, PermitRequest } from './messages';
+import type { Activities } from '../../activities';
+import type { BudgetStatus, PermitRequest } from '../messages';
 import {
   acquirePermitSignal,
   budgetStatusQuery,
   permitGrantedSignal,
   releasePermitSignal,
   stormSignal,
-} from './messages';
+} from '../messages';
 
 /** How often the budget checks that its holders still run. */
 const HOLDER_CHECK_INTERVAL = '5 minutes';
