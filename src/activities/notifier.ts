@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { ClusterPort, NotifierPort } from './ports';
+import type { EventsPort, NotifierPort } from './ports';
 
 /** Options for {@link createEventNotifier}. */
 export interface EventNotifierOptions {
@@ -17,20 +17,21 @@ export interface EventNotifierOptions {
  * With notifications disabled, the alert is still logged (the audit trail, like the per-action
  * Events the activities record on the node) but sent nowhere: no alert Event, and no channel.
  */
-export function createEventNotifier(cluster: ClusterPort, options: EventNotifierOptions = {}): NotifierPort {
+export function createEventNotifier(cluster: EventsPort, options: EventNotifierOptions = {}): NotifierPort {
   const enabled = options.enabled ?? (() => true);
   return {
     async notify(alert) {
       if (!enabled()) {
         log.info('alert not sent: notification_enabled is false', { ...alert });
-        return;
+        return [];
       }
       log.warn('alert', { ...alert });
-      await cluster.recordNodeEvent(alert.target, {
+      const event = await cluster.recordNodeEvent(alert.target, {
         type: 'Warning',
         reason: alert.severity === 'critical' ? 'SelfHealingEscalated' : 'SelfHealingNotice',
         message: `${alert.title}: ${alert.detail} (workflow ${alert.workflowId})`,
       });
+      return [{ channel: 'kubernetes-event', id: event }];
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The narrow interfaces activities use to reach the outside world, in the product's own words.
- * Adapters implement them (src/activities/kubernetes for the cluster); tests may hand in typed fakes
- * where the point is a workflow's logic.
+ * The narrow interfaces activities use to reach the outside world, in the product's own words:
+ * nodes, pods, PDBs, workloads, Events, node providers, notifications. Adapters implement them
+ * (src/activities/kubernetes for the cluster); tests hand in typed fakes where the point is the
+ * logic above them.
  */
 import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness } from '../domain';
 
@@ -66,7 +67,8 @@ export interface PdbStatus {
   disruptionsAllowed: number;
 }
 
-export interface ClusterPort {
+/** Nodes: health, and the cordon the product owns by workflow run. */
+export interface NodesPort {
   /** Current health of a node; `ready: 'gone'` when it no longer exists. */
   readNodeHealth(node: string): Promise<NodeHealth>;
   /**
@@ -81,11 +83,10 @@ export interface ClusterPort {
    * name `owner`.
    */
   uncordon(node: string, owner: string): Promise<UncordonResult>;
-  /** Records a Kubernetes Event on the node naming the workflow. */
-  recordNodeEvent(
-    node: string,
-    event: { reason: string; message: string; type: 'Normal' | 'Warning' },
-  ): Promise<void>;
+}
+
+/** Pods on a node, and the two ways the product makes one leave. */
+export interface PodsPort {
   /**
    * Pods bound to the node (all namespaces), through a field selector on spec.nodeName. Each pod's
    * `workload` is resolved, which may cost a call per controller (a ReplicaSet's Deployment); with
@@ -99,14 +100,34 @@ export interface ClusterPort {
   evictPod(pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionResult>;
   /** Deletes a pod outright (only for approved unmanaged pods, or pods on a node that is gone). */
   deletePod(pod: PodRef, gracePeriodSeconds?: number): Promise<'deleted' | 'gone'>;
+}
+
+/** PodDisruptionBudgets, read. */
+export interface PdbsPort {
   /**
    * The PodDisruptionBudgets that select the pod, with how many disruptions each allows now.
    * Dry-run drains read them to say which PDB would block which pod, without evicting.
    */
   disruptionBudgetsFor(pod: PodRef): Promise<PdbStatus[]>;
+}
+
+/** Workloads, read: verification waits for their ready replicas. */
+export interface WorkloadsPort {
   /** Desired and ready replicas of each workload. */
   readWorkloads(workloads: WorkloadRef[]): Promise<WorkloadReadiness[]>;
 }
+
+/** Kubernetes Events, written: the story `kubectl describe` tells. */
+export interface EventsPort {
+  /** Records a Kubernetes Event on the node naming the workflow. @returns the Event's name. */
+  recordNodeEvent(
+    node: string,
+    event: { reason: string; message: string; type: 'Normal' | 'Warning' },
+  ): Promise<string>;
+}
+
+/** Everything the Kubernetes adapter offers the activities; each activity takes only the ports it uses. */
+export type ClusterPort = NodesPort & PodsPort & PdbsPort & WorkloadsPort & EventsPort;
 
 export type ReplaceOutcome =
   /** A replacement node exists (or will, from its MachineSet); `replacement` names it when known. */
@@ -123,6 +144,17 @@ export interface NodeProvider {
   replace(node: string, workflowId: string): Promise<ReplaceOutcome>;
 }
 
+/**
+ * Where an alert went, so a later message can thread onto it or resolve it: a Slack message's
+ * channel and ts, a PagerDuty dedup key, a Kubernetes Event's name.
+ */
+export interface AlertRef {
+  /** The channel that took it, e.g. `kubernetes-event`, `slack`, `pagerduty`. */
+  channel: string;
+  id: string;
+}
+
 export interface NotifierPort {
-  notify(alert: Alert): Promise<void>;
+  /** Sends the alert to every channel that takes it. @returns one reference per channel that did. */
+  notify(alert: Alert): Promise<AlertRef[]>;
 }

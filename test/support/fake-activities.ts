@@ -195,6 +195,7 @@ function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Ac
     },
     async notify(alert) {
       world.alerts.push(alert);
+      return [{ channel: 'fake', id: String(world.alerts.length) }];
     },
     requestPermit: async ({ scope, budget: id, ...request }) =>
       budget.requestPermit(id ?? disruptionBudgetWorkflowId(scope, taskQueue), scope, request),

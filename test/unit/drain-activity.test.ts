@@ -38,7 +38,7 @@ function clusterWith(pods: PodOnNode[]): ClusterPort {
     readNodeHealth: async (node) => ({ node, ready: 'True', unschedulable: true, cordonOwner: thisRun() }),
     cordon: unused,
     uncordon: unused,
-    recordNodeEvent: async () => undefined,
+    recordNodeEvent: async () => 'event',
     listPodsOnNode: async () => pods,
     resolveWorkloads: async (listed) => [...listed],
     evictPod: async () => ({ outcome: 'blocked', pdbs: ['default/web'], message: 'PDB' }),
@@ -73,7 +73,7 @@ function activitiesFor(cluster: ClusterPort, drainConcurrency?: () => number) {
   const budget: BudgetPort = { requestPermit: async () => undefined, closedWorkflows: async () => [] };
   return createActivities({
     cluster,
-    notifier: { notify: async () => undefined },
+    notifier: { notify: async () => [] },
     nodeProvider: () => ({ name: 'none', replace: async () => ({ outcome: 'handed-off', detail: '' }) }),
     budget,
     ...(drainConcurrency ? { drainConcurrency } : {}),

@@ -5,7 +5,8 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import type { DrainHooks, DrainOptions, DrainProgress } from '../../src/activities/drain';
-import { drainNode, pressureEvictionOrder } from '../../src/activities/drain';
+import { drainNode } from '../../src/activities/drain';
+import { pressureEvictionOrder } from '../../src/activities/node';
 import type { ClusterPort, EvictionResult, PdbStatus, PodOnNode } from '../../src/activities/ports';
 import type { PodRef } from '../../src/domain';
 

@@ -6,29 +6,20 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createEventNotifier } from '../../src/activities/notifier';
-import type { ClusterPort } from '../../src/activities/ports';
+import type { EventsPort } from '../../src/activities/ports';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import { staticConfigSource } from '../../src/config/config-source';
 import type { Alert } from '../../src/domain';
 
-type NodeEvent = Parameters<ClusterPort['recordNodeEvent']>[1] & { node: string };
+type NodeEvent = Parameters<EventsPort['recordNodeEvent']>[1] & { node: string };
 
-/** A cluster that only records Events; nothing else may be called. */
-function recordingCluster(events: NodeEvent[]): ClusterPort {
-  const unused = () => Promise.reject(new Error('not used by the notifier'));
+/** Only records Events, and names each `event-<n>`. */
+function recordingCluster(events: NodeEvent[]): EventsPort {
   return {
-    readNodeHealth: unused,
-    cordon: unused,
-    uncordon: unused,
     recordNodeEvent: async (node, event) => {
       events.push({ node, ...event });
+      return `event-${events.length}`;
     },
-    listPodsOnNode: unused,
-    resolveWorkloads: unused,
-    evictPod: unused,
-    deletePod: unused,
-    disruptionBudgetsFor: unused,
-    readWorkloads: unused,
   };
 }
 
@@ -41,7 +32,7 @@ const escalation: Alert = {
 };
 
 /** Runs notify in an activity context and returns the log lines it wrote. */
-async function notifyIn(notify: (alert: Alert) => Promise<void>, alert: Alert) {
+async function notifyIn(notify: (alert: Alert) => Promise<unknown>, alert: Alert) {
   const lines: { level: LogLevel; message: string; meta?: LogMetadata }[] = [];
   const at =
     (level: LogLevel) =>
@@ -74,6 +65,17 @@ describe('the event notifier and notification_enabled', () => {
       },
     ]);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'alert' }));
+  });
+
+  test('returns where each alert went, so a later message can thread onto it; nothing when disabled', async () => {
+    const events: NodeEvent[] = [];
+    const env = new MockActivityEnvironment();
+    const enabled = createEventNotifier(recordingCluster(events));
+    await expect(env.run(enabled.notify, escalation)).resolves.toEqual([
+      { channel: 'kubernetes-event', id: 'event-1' },
+    ]);
+    const disabled = createEventNotifier(recordingCluster(events), { enabled: () => false });
+    await expect(env.run(disabled.notify, escalation)).resolves.toEqual([]);
   });
 
   test('disabled: no alert Event is sent, and the alert stays in the log', async () => {

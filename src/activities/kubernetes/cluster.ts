@@ -349,7 +349,10 @@ export function createKubernetesCluster(
         reason,
         message,
       });
-      await api('create events in default', () => core.createNamespacedEvent({ namespace: 'default', body }));
+      const created = await api('create events in default', () =>
+        core.createNamespacedEvent({ namespace: 'default', body }),
+      );
+      return created.metadata?.name ?? '';
     },
 
     async listPodsOnNode(node, { resolveWorkloads = true } = {}) {

@@ -1,234 +1,24 @@
 /**
- * Draining a node with `kubectl drain` semantics, over the ClusterPort. A plain async function: the
- * activity around it supplies heartbeats (onProgress), the clock and cancellation.
- *
- * Decisions, in the order kubectl drain takes them:
- * - already-terminating pods are waited for, never evicted again (so a re-run after a worker crash
- *   evicts nothing twice);
- * - Succeeded/Failed pods are deleted: they hold no workload and no disruption budget counts them;
- * - DaemonSet pods and static (mirror) pods are left: their controller would put them straight back;
- * - emptyDir pods are evicted only with `deleteEmptyDirData` (their data is lost), else reported;
- * - pods without a controller are left and reported (`skip`), or deleted (`delete`, only after a
- *   human approved it), since nothing would recreate them;
- * - the rest are evicted through the Eviction API with their own grace period, several at once as
- *   kubectl drain does (at most `concurrency`); a 429 (a PodDisruptionBudget) is retried with
- *   exponential backoff and the budget is reported.
- * The drain then waits until the pods are gone from the node. Its timeout is finite: at the
- * deadline it returns a `timed-out` report instead of throwing or hanging.
- *
- * Nothing stands between the first listing and the first eviction: the pods are listed without
- * resolving their workloads (a ReplicaSet's Deployment costs an API call per ReplicaSet), and the
- * workloads of the pods that leave are resolved after the evictions were issued.
+ * A drain that acts: evictions (several at once, PDB-blocked ones retried with backoff), deletions
+ * of completed and approved unmanaged pods, and the wait until every pod that must leave has left,
+ * all within a finite deadline, stopping before any mutation once the node is no longer ours.
  */
 import { CancelledFailure } from '@temporalio/common';
-import { defaultRecoveryConfig } from '../config/recovery-config';
-import type { PodRef, WorkloadRef } from '../domain';
-import { uniqueWorkloads, workloadKey } from '../domain';
-import type { ClusterPort, EvictionResult, PodOnNode } from './ports';
-
-/** Backoff between evictions of a pod a PodDisruptionBudget blocks. */
-export const EvictionBackoff = {
-  initialMs: 1_000,
-  maxMs: 15_000,
-} as const;
-
-/** How long a drain waits between re-listing the node's pods. @default 1000 */
-export const DRAIN_POLL_MS = 1_000;
-
-/** How often a long round of evictions reports progress (the activity's heartbeat). */
-const PROGRESS_INTERVAL_MS = 1_000;
-
-export interface DrainOptions {
-  node: string;
-  /** Evict pods that use emptyDir volumes (kubectl drain --delete-emptydir-data). */
-  deleteEmptyDirData: boolean;
-  /** Pods without a controller: leave and report them, or delete them (only after approval). */
-  unmanagedPods: 'skip' | 'delete';
-  /** Overall limit; at the deadline the drain returns `timed-out`. */
-  timeoutMs: number;
-  /** Decide everything, mutate nothing. */
-  dryRun: boolean;
-  /** @default {@link DRAIN_POLL_MS} */
-  pollIntervalMs?: number;
-  /**
-   * Evictions in flight at once. The API limiter still bounds every call; this keeps a node's
-   * evictions from queueing ahead of every other call the worker makes.
-   * @default config `api_max_concurrency`
-   */
-  concurrency?: number;
-  /**
-   * Stop waiting for a pod once this long has passed since its deletion deadline (deletionTimestamp,
-   * which is the start of deletion plus its grace period), as kubectl drain
-   * --skip-wait-for-delete-timeout. On a NotReady or unreachable node no kubelet confirms the deletion,
-   * so its pods stay Terminating until the node object goes, while their controllers already
-   * replace them elsewhere.
-   * @default undefined: wait for every pod until the timeout
-   */
-  skipWaitForDeleteTimeoutMs?: number;
-}
-
-/** What a drain reports while it runs; small and JSON-safe, so it can be an activity heartbeat. */
-export interface DrainProgress {
-  node: string;
-  elapsedMs: number;
-  evicted: number;
-  /** Pods still to evict or still on the node after eviction. */
-  remaining: PodRef[];
-  /** `namespace/name` of the PodDisruptionBudgets blocking an eviction right now. */
-  blockingPdbs: string[];
-}
-
-export interface DrainHooks {
-  onProgress(progress: DrainProgress): void;
-  /** Waits; an activity passes its cancellable sleep. */
-  sleep(ms: number): Promise<void>;
-  /** Milliseconds since the epoch. */
-  now(): number;
-  isCancelled?(): boolean;
-  /**
-   * Asked before every eviction and deletion: whether the node is still this recovery's to drain.
-   * Anything but `ours` ends the drain before that mutation, with outcome `taken-back` (a person
-   * uncordoned the node) or `node-gone` (it was deleted). Absent: always ours.
-   */
-  stillOurs?(): Promise<'ours' | 'taken-back' | 'gone'>;
-}
-
-/** Why a pod was deliberately left on the node. */
-export type SkipReason = 'daemonset' | 'mirror' | 'unmanaged' | 'local-storage';
-
-export interface DrainReport {
-  /**
-   * `drained`: every pod the policy allows to move is gone; `skipped` pods may remain.
-   * `taken-back` / `node-gone`: stopped before a mutation (see {@link DrainHooks.stillOurs}).
-   */
-  outcome: 'drained' | 'timed-out' | 'dry-run' | 'taken-back' | 'node-gone';
-  /** Pods this run evicted (empty in dry-run). */
-  evicted: PodRef[];
-  /** Completed pods and approved unmanaged pods this run deleted (empty in dry-run). */
-  deleted: PodRef[];
-  /** Dry-run only: pods that would be evicted now. */
-  wouldEvict: PodRef[];
-  skipped: { pod: PodRef; why: SkipReason }[];
-  /** Timed-out: pods still on the node. Dry-run: pods a PodDisruptionBudget would block. */
-  remaining: PodRef[];
-  /** `namespace/name` of the PodDisruptionBudgets blocking (or that would block) an eviction. */
-  blockingPdbs: string[];
-  /** Workloads of evicted (or terminating) pods: verification waits for them to be Ready elsewhere. */
-  workloads: WorkloadRef[];
-  /** Human-readable decisions, in order. */
-  lines: string[];
-}
-
-const refOf = (pod: PodRef): PodRef => ({ namespace: pod.namespace, name: pod.name });
-const nameOf = (pod: PodRef): string => `${pod.namespace}/${pod.name}`;
-const names = (pods: readonly PodRef[]): string => pods.map(nameOf).join(', ');
-/** The pods' workloads, each once, in the pods' order. */
-const workloadsOf = (pods: readonly PodOnNode[]): WorkloadRef[] =>
-  uniqueWorkloads(pods.flatMap((p) => (p.workload ? [p.workload] : [])));
-
-type Decision =
-  | { action: 'wait' }
-  | { action: 'delete'; why: string }
-  | { action: 'skip'; why: SkipReason; text: string }
-  | { action: 'evict' };
-
-/** The kubectl drain filters, in kubectl's order. */
-function decide(pod: PodOnNode, options: DrainOptions): Decision {
-  if (pod.deletionTimestamp) return { action: 'wait' };
-  if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
-    return { action: 'delete', why: `completed (${pod.phase})` };
-  if (pod.controller?.kind === 'DaemonSet')
-    return { action: 'skip', why: 'daemonset', text: 'DaemonSet pod, its controller ignores cordons' };
-  if (pod.mirror) return { action: 'skip', why: 'mirror', text: 'static (mirror) pod, the kubelet owns it' };
-  if (pod.usesEmptyDir && !options.deleteEmptyDirData)
-    return {
-      action: 'skip',
-      why: 'local-storage',
-      text: 'uses emptyDir and drain_delete_emptydir_data is false',
-    };
-  if (!pod.controller) {
-    if (options.unmanagedPods === 'delete') return { action: 'delete', why: 'unmanaged, deletion approved' };
-    return { action: 'skip', why: 'unmanaged', text: 'no controller would recreate it' };
-  }
-  return { action: 'evict' };
-}
-
-/**
- * Drains `options.node`. Never throws for a PodDisruptionBudget or a timeout (those are in the
- * report); API failures other than 404/429 propagate as classified ApplicationFailures.
- * @throws CancelledFailure when `hooks.isCancelled()` turns true.
- */
-export async function drainNode(
-  cluster: ClusterPort,
-  options: DrainOptions,
-  hooks: DrainHooks,
-): Promise<DrainReport> {
-  if (options.dryRun) return planDrain(cluster, options, await cluster.listPodsOnNode(options.node));
-  const pods = await cluster.listPodsOnNode(options.node, { resolveWorkloads: false });
-  return new Drain(cluster, options, hooks).run(pods);
-}
-
-/** Dry-run: the same decisions, with budgets counted down as the evictions would spend them. */
-async function planDrain(
-  cluster: ClusterPort,
-  options: DrainOptions,
-  pods: readonly PodOnNode[],
-): Promise<DrainReport> {
-  const report = emptyReport('dry-run');
-  const allowed = new Map<string, number>();
-  const blockedBy = new Map<string, PodRef[]>();
-  const workloads = new Map<string, WorkloadRef>();
-  for (const pod of pods) {
-    const decision = decide(pod, options);
-    switch (decision.action) {
-      case 'wait':
-        report.lines.push(`would wait for ${nameOf(pod)}: already terminating`);
-        break;
-      case 'delete':
-        report.lines.push(`would delete ${nameOf(pod)}: ${decision.why}`);
-        break;
-      case 'skip':
-        report.skipped.push({ pod: refOf(pod), why: decision.why });
-        report.lines.push(`would leave ${nameOf(pod)}: ${decision.text}`);
-        break;
-      case 'evict': {
-        const budgets = await cluster.disruptionBudgetsFor(pod);
-        for (const b of budgets) if (!allowed.has(b.name)) allowed.set(b.name, b.disruptionsAllowed);
-        const blocking = budgets.filter((b) => (allowed.get(b.name) ?? 0) <= 0).map((b) => b.name);
-        if (blocking.length > 0) {
-          report.remaining.push(refOf(pod));
-          for (const name of blocking) blockedBy.set(name, [...(blockedBy.get(name) ?? []), refOf(pod)]);
-        } else {
-          for (const b of budgets) allowed.set(b.name, (allowed.get(b.name) ?? 0) - 1);
-          report.wouldEvict.push(refOf(pod));
-          if (pod.workload) workloads.set(workloadKey(pod.workload), pod.workload);
-        }
-      }
-    }
-  }
-  report.blockingPdbs = [...blockedBy.keys()];
-  report.workloads = [...workloads.values()];
-  const summary = [
-    report.wouldEvict.length > 0 ? `would evict ${names(report.wouldEvict)}` : 'would evict nothing',
-    ...[...blockedBy].map(([pdb, blocked]) => `PDB ${pdb} would block ${names(blocked)}`),
-  ].join('; ');
-  report.lines.push(`dry-run drain of ${options.node}: ${summary}`);
-  return report;
-}
-
-function emptyReport(outcome: DrainReport['outcome']): DrainReport {
-  return {
-    outcome,
-    evicted: [],
-    deleted: [],
-    wouldEvict: [],
-    skipped: [],
-    remaining: [],
-    blockingPdbs: [],
-    workloads: [],
-    lines: [],
-  };
-}
+import { defaultRecoveryConfig } from '../../config/recovery-config';
+import type { PodRef } from '../../domain';
+import type { EvictionResult, PodOnNode, PodsPort } from '../ports';
+import { decide } from './decide';
+import type { DrainHooks, DrainOptions, DrainProgress, DrainReport } from './types';
+import {
+  EvictionBackoff,
+  DRAIN_POLL_MS,
+  PROGRESS_INTERVAL_MS,
+  emptyReport,
+  nameOf,
+  names,
+  refOf,
+  workloadsOf,
+} from './types';
 
 interface PendingEviction {
   pod: PodOnNode;
@@ -238,7 +28,7 @@ interface PendingEviction {
 }
 
 /** One drain run's state: pods to evict, pods to wait for, and what was done. */
-class Drain {
+export class Drain {
   private readonly report = emptyReport('drained');
   private readonly seen = new Set<string>();
   private readonly toEvict = new Map<string, PendingEviction>();
@@ -252,7 +42,7 @@ class Drain {
   private stopped: 'taken-back' | 'node-gone' | undefined;
 
   constructor(
-    private readonly cluster: ClusterPort,
+    private readonly cluster: PodsPort,
     private readonly options: DrainOptions,
     private readonly hooks: DrainHooks,
   ) {
@@ -520,26 +310,4 @@ class Drain {
   private say(line: string): void {
     this.report.lines.push(line);
   }
-}
-
-/**
- * The order in which pods are evicted to relieve memory pressure, as the kubelet ranks them:
- * BestEffort, then Burstable, each lowest priority first. Guaranteed pods are never chosen, nor
- * DaemonSet or mirror pods (they would come straight back), nor pods without a controller (evicting
- * one deletes it for good), nor pods already terminating or completed.
- */
-export function pressureEvictionOrder(pods: readonly PodOnNode[]): PodOnNode[] {
-  const rank = { BestEffort: 0, Burstable: 1 } as const;
-  return pods
-    .filter(
-      (p): p is PodOnNode & { qosClass: keyof typeof rank } =>
-        p.qosClass !== 'Guaranteed' &&
-        p.controller !== undefined &&
-        p.controller.kind !== 'DaemonSet' &&
-        !p.mirror &&
-        !p.deletionTimestamp &&
-        p.phase !== 'Succeeded' &&
-        p.phase !== 'Failed',
-    )
-    .sort((a, b) => rank[a.qosClass] - rank[b.qosClass] || a.priority - b.priority);
 }

@@ -1,0 +1,36 @@
+/** Memory-pressure relief: one pod at a time, the kubelet's order, while the node is still ours. */
+import { ownership, workflowId } from '../context';
+import type { EventsPort, NodesPort, PodsPort } from '../ports';
+import { pressureEvictionOrder } from './pressure-order';
+import type { PressureRelief } from './types';
+
+export function createPressureActivities({ cluster }: { cluster: NodesPort & PodsPort & EventsPort }) {
+  return {
+    /**
+     * Evicts the next pod in memory-pressure order (BestEffort, then Burstable, lowest priority
+     * first), while the node is still cordoned by this recovery.
+     */
+    async relievePressure({ node, dryRun }: { node: string; dryRun: boolean }): Promise<PressureRelief> {
+      for (const pod of pressureEvictionOrder(await cluster.listPodsOnNode(node))) {
+        if (pod.deletionTimestamp) continue;
+        const victim = {
+          pod: `${pod.namespace}/${pod.name}`,
+          qosClass: pod.qosClass,
+          priority: pod.priority,
+        };
+        if (dryRun) return { outcome: 'would-evict', ...victim };
+        if ((await ownership(cluster, node)) !== 'ours') return { outcome: 'taken-back' };
+        const result = await cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
+        if (result.outcome === 'evicted') {
+          await cluster.recordNodeEvent(node, {
+            type: 'Warning',
+            reason: 'SelfHealingPressureEviction',
+            message: `workflow ${workflowId()} evicted ${victim.pod} (${pod.qosClass}) to relieve memory pressure`,
+          });
+          return { outcome: 'evicted', ...victim };
+        }
+      }
+      return { outcome: 'nothing-evictable' };
+    },
+  };
+}
