@@ -103,13 +103,43 @@ export default tseslint.config(
     },
   },
   {
-    // The worker is wiring and lifecycle: it may use activities and config, never the detector's folder.
-    files: ['src/worker/**/*.ts'],
+    // Arrows only downward: entrypoints → starter / worker → workflows / activities (and their
+    // adapters) → config → domain. Workflows and activities share only the workflows' contracts
+    // (messages, IDs, search attributes).
+    files: ['src/**/*.ts'],
     rules: {
       'import-x/no-restricted-paths': [
         'error',
         {
           zones: [
+            {
+              target: './src/domain',
+              from: './src',
+              except: ['./domain'],
+              message: 'src/domain is the bottom layer: it imports nothing else of the product.',
+            },
+            {
+              target: './src/logging.ts',
+              from: './src',
+              except: ['./logging.ts'],
+              message: 'src/logging.ts is a leaf: it imports nothing of the product.',
+            },
+            {
+              target: './src/config',
+              from: ['./src/activities', './src/workflows', './src/worker', './src/starter'],
+              message: 'src/config holds schemas: it imports only src/domain and src/logging.',
+            },
+            {
+              target: ['./src/activities', './src/workflows'],
+              from: ['./src/worker', './src/starter'],
+              message: 'Activities and workflows never depend on the processes that run or start them.',
+            },
+            {
+              target: './src/activities',
+              from: './src/workflows',
+              except: ['./messages.ts', './ids.ts', './search-attributes.ts'],
+              message: "Activities use only the workflows' contracts (messages, IDs, search attributes).",
+            },
             {
               target: './src/worker',
               from: './src/starter',

@@ -7,7 +7,7 @@
  *
  *   KUBECONFIG=.lab-bench/k8s/kubeconfig node dist/bench/bench/detector-requests.js [seconds]
  */
-import { createClusterConfigSource } from '../src/config/config-source';
+import { createClusterConfigSource } from '../src/activities/kubernetes/live-config-source';
 import { silentLogger } from '../src/logging';
 import { createDetector } from '../src/starter/detector';
 import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';

@@ -56,3 +56,16 @@ function serializable(attributes: LogAttributes): LogAttributes {
   }
   return out;
 }
+
+/** A one-line description of any error, for logs. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code =
+      (error as { code?: unknown; statusCode?: unknown }).code ??
+      (error as { statusCode?: unknown }).statusCode;
+    return code === undefined
+      ? `${error.name}: ${error.message}`
+      : `${error.name} (${String(code)}): ${error.message}`;
+  }
+  return String(error);
+}

@@ -4,11 +4,11 @@
  * SIGTERM (a second signal exits at once).
  */
 import { Client, Connection } from '@temporalio/client';
-import { createDetectorKubernetes, errorText, loadKubeConfig } from '../activities/kubernetes/watch';
-import { createClusterConfigSource } from '../config/config-source';
+import { createClusterConfigSource } from '../activities/kubernetes/live-config-source';
+import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
 import { ConfigError, loadEnv } from '../config/env';
-import { jsonLogger } from '../logging';
-import { connectionOptions } from '../worker/connect';
+import { errorText, jsonLogger } from '../logging';
+import { connectionOptions } from '../config/connection';
 import { createDetector } from './detector';
 import { stormRelay } from './storm-relay';
 

@@ -1,7 +1,7 @@
 /** CLI entrypoint: `self-healing <command>`. */
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadEnv } from '../config/env';
-import { connectionOptions } from '../worker/connect';
+import { connectionOptions } from '../config/connection';
 import { UsageError, runCli } from './cli';
 
 async function main(): Promise<void> {

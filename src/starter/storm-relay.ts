@@ -5,8 +5,8 @@
  * cleared and its cooldown passed), not when the storm merely clears.
  */
 import type { Client } from '@temporalio/client';
-import { errorText } from '../activities/kubernetes/watch';
 import type { Logger } from '../logging';
+import { errorText } from '../logging';
 import type { DetectorEvent } from './detector';
 import { signalStorm } from './recoveries';
 

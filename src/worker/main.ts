@@ -6,11 +6,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createTemporalBudget } from '../activities/budget';
+import { createClusterConfigSource } from '../activities/kubernetes/live-config-source';
 import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
-import { createClusterConfigSource } from '../config/config-source';
 import { loadEnv } from '../config/env';
 import { jsonLogger } from '../logging';
-import { connectionOptions } from './connect';
+import { connectionOptions } from '../config/connection';
 import { createWorker } from './create-worker';
 import { WORKER_COMPONENT, createLiveAdapters } from './live-config';
 

@@ -6,8 +6,8 @@
 import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import type { LiveConfigSource } from '../../src/config/config-source';
-import { createClusterConfigSource } from '../../src/config/config-source';
+import type { LiveConfigSource } from '../../src/activities/kubernetes/live-config-source';
+import { createClusterConfigSource } from '../../src/activities/kubernetes/live-config-source';
 import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';

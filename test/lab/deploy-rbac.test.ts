@@ -19,7 +19,7 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { createClusterConfigSource } from '../../src/config/config-source';
+import { createClusterConfigSource } from '../../src/activities/kubernetes/live-config-source';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import { silentLogger } from '../../src/logging';
 import { WORKER_COMPONENT } from '../../src/worker/live-config';

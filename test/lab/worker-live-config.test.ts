@@ -7,8 +7,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { LiveConfigSource } from '../../src/config/config-source';
-import { createClusterConfigSource } from '../../src/config/config-source';
+import type { LiveConfigSource } from '../../src/activities/kubernetes/live-config-source';
+import { createClusterConfigSource } from '../../src/activities/kubernetes/live-config-source';
 import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import type { LiveAdapters } from '../../src/worker/live-config';

@@ -5,7 +5,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import { createConfigSource } from '../../src/config/config-source';
+import { createConfigSource } from '../../src/activities/kubernetes/live-config-source';
 import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 

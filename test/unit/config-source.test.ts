@@ -4,7 +4,8 @@
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
-import { createConfigSource, judgeConfigMap } from '../../src/config/config-source';
+import { createConfigSource } from '../../src/activities/kubernetes/live-config-source';
+import { judgeConfigMap } from '../../src/config/config-source';
 import type { LogAttributes, Logger } from '../../src/logging';
 import type { EventToRecord, InformerStats, ObjectInformer } from '../../src/activities/kubernetes/watch';
 

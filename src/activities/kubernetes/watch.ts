@@ -12,6 +12,7 @@
 import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
+import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
 import { eventFor } from './events';
 
@@ -325,17 +326,4 @@ class TrimmingWatch<T extends KubernetesObject> extends Watch {
       done,
     );
   }
-}
-
-/** A one-line description of any error, for logs. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const code =
-      (error as { code?: unknown; statusCode?: unknown }).code ??
-      (error as { statusCode?: unknown }).statusCode;
-    return code === undefined
-      ? `${error.name}: ${error.message}`
-      : `${error.name} (${String(code)}): ${error.message}`;
-  }
-  return String(error);
 }

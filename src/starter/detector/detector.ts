@@ -25,11 +25,11 @@ import type {
   ObjectRef,
   V1Node,
 } from '../../activities/kubernetes/watch';
-import { createDetectorKubernetes, errorText } from '../../activities/kubernetes/watch';
+import { createDetectorKubernetes } from '../../activities/kubernetes/watch';
 import type { ConfigSource } from '../../config/config-source';
 import type { RecoveryConfig } from '../../config/recovery-config';
 import type { Logger } from '../../logging';
-import { jsonLogger } from '../../logging';
+import { errorText, jsonLogger } from '../../logging';
 import { optOutReason } from '../../domain/labels';
 import { nodeRecoveryWorkflowId, startNodeRecovery, stoppedByPersonSince } from '../recoveries';
 import { evidenceSignal } from '../../workflows/messages';

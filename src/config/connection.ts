@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { Env } from '../config/env';
+import type { Env } from './env';
 
 /** Temporal connection options from the validated environment (mTLS when a client cert is set). */
 export async function connectionOptions(env: Env): Promise<NativeConnectionOptions> {
