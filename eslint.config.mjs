@@ -103,6 +103,15 @@ export default tseslint.config(
     },
   },
   {
+    // Small functions and files: a reader holds one idea at a time.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300 }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      complexity: ['error', 15],
+    },
+  },
+  {
     // Arrows only downward: entrypoints → starter / worker → workflows / activities (and their
     // adapters) → config → domain. Workflows and activities share only the workflows' contracts
     // (messages, IDs, search attributes).

@@ -41,108 +41,119 @@ const WATCH_INTERVAL_MS = 1_000;
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/;
 
-export async function runCli(
-  argv: string[],
-  { client, taskQueue, out, now = () => new Date(), config = defaultRecoveryConfig }: CliDeps,
-): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string', default: 'NotReady' },
-      window: { type: 'string' },
-      provider: { type: 'string' },
-      'require-approval': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      by: { type: 'string' },
-      reject: { type: 'boolean', default: false },
-      comment: { type: 'string' },
-      query: { type: 'string' },
+const OPTIONS = {
+  reason: { type: 'string', default: 'NotReady' },
+  window: { type: 'string' },
+  provider: { type: 'string' },
+  'require-approval': { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  by: { type: 'string' },
+  reject: { type: 'boolean', default: false },
+  comment: { type: 'string' },
+  query: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** What a command gets: its target (the node), the parsed options, and the CLI's dependencies. */
+interface Invocation {
+  target: string | undefined;
+  values: Values;
+  deps: Required<CliDeps>;
+}
+
+type Command = (invocation: Invocation) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  'recover-node': recoverNode,
+  approve,
+  status,
+  watch,
+  list,
+};
+
+export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const [name, target] = positionals;
+  const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) throw new UsageError(`unknown command "${name ?? ''}"\n${usage}`);
+  await command({
+    target,
+    values,
+    deps: { now: () => new Date(), config: defaultRecoveryConfig, ...deps },
+  });
+}
+
+function nodeOf(command: string, target: string | undefined): string {
+  if (!target) throw new UsageError(`${command} needs a node name\n${usage}`);
+  return target;
+}
+
+async function recoverNode({ target, values, deps: { client, taskQueue, out, now, config } }: Invocation) {
+  const node = nodeOf('recover-node', target);
+  const reason = values.reason as NodeFailureReason;
+  if (!NodeFailureReasons.includes(reason))
+    throw new UsageError(`--reason must be one of ${NodeFailureReasons.join(', ')} (got "${values.reason}")`);
+  if (values.window !== undefined && !DURATION.test(values.window))
+    throw new UsageError(`--window must be a duration like 90s or 5m (got "${values.window}")`);
+  const provider = (values.provider ?? config.node_provider) as NodeProviderName;
+  if (!NodeProviders.includes(provider))
+    throw new UsageError(`--provider must be one of ${NodeProviders.join(', ')} (got "${values.provider}")`);
+  const policy = nodeRecoveryPolicy(config, 1);
+  const handle = await startNodeRecovery(client, taskQueue, {
+    node,
+    reason,
+    detectedAt: now().toISOString(),
+    policy: {
+      ...policy,
+      provider,
+      nodeRecoveryWindow: (values.window as Duration | undefined) ?? policy.nodeRecoveryWindow,
+      replacementRequiresApproval: values['require-approval'] || policy.replacementRequiresApproval,
+      dryRun: values['dry-run'] || policy.dryRun,
     },
   });
-  const [command, target] = positionals;
-  switch (command) {
-    case 'recover-node': {
-      if (!target) throw new UsageError(`recover-node needs a node name\n${usage}`);
-      const reason = values.reason as NodeFailureReason;
-      if (!NodeFailureReasons.includes(reason)) {
-        throw new UsageError(
-          `--reason must be one of ${NodeFailureReasons.join(', ')} (got "${values.reason}")`,
-        );
-      }
-      if (values.window !== undefined && !DURATION.test(values.window)) {
-        throw new UsageError(`--window must be a duration like 90s or 5m (got "${values.window}")`);
-      }
-      const provider = (values.provider ?? config.node_provider) as NodeProviderName;
-      if (!NodeProviders.includes(provider)) {
-        throw new UsageError(
-          `--provider must be one of ${NodeProviders.join(', ')} (got "${values.provider}")`,
-        );
-      }
-      const policy = nodeRecoveryPolicy(config, 1);
-      const handle = await startNodeRecovery(client, taskQueue, {
-        node: target,
-        reason,
-        detectedAt: now().toISOString(),
-        policy: {
-          ...policy,
-          provider,
-          nodeRecoveryWindow: (values.window as Duration | undefined) ?? policy.nodeRecoveryWindow,
-          replacementRequiresApproval: values['require-approval'] || policy.replacementRequiresApproval,
-          dryRun: values['dry-run'] || policy.dryRun,
-        },
-      });
-      out(`recovery of ${target}: workflow ${handle.workflowId} run ${handle.signaledRunId}`);
-      return;
-    }
-    case 'approve': {
-      if (!target) throw new UsageError(`approve needs a node name\n${usage}`);
-      if (!values.by?.trim())
-        throw new UsageError(`approve needs --by <name> (got ${JSON.stringify(values.by ?? '')})`);
-      const status = await client.workflow
-        .getHandle(nodeRecoveryWorkflowId(target))
-        .executeUpdate(approveUpdate, {
-          args: [
-            {
-              approved: !values.reject,
-              by: values.by,
-              ...(values.comment ? { reason: values.comment } : {}),
-            },
-          ],
-        });
-      out(
-        `${values.reject ? 'rejected' : 'approved'}; the recovery of ${target} is ${status.phase}: ${status.step}`,
-      );
-      return;
-    }
-    case 'status': {
-      if (!target) throw new UsageError(`status needs a node name\n${usage}`);
-      const status = await client.workflow.getHandle(nodeRecoveryWorkflowId(target)).query(statusQuery);
-      out(JSON.stringify(status, null, 2));
-      return;
-    }
-    case 'watch': {
-      if (!target) throw new UsageError(`watch needs a node name\n${usage}`);
-      const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(target));
-      let last = '';
-      for (;;) {
-        const status = await handle.query(statusQuery);
-        const line = `${status.phase}: ${status.step}`;
-        if (line !== last) out(line);
-        last = line;
-        if (FinalPhases.includes(status.phase)) return;
-        await sleep(WATCH_INTERVAL_MS);
-      }
-    }
-    case 'list': {
-      const query = values.query ?? `SelfHealingKind = 'node' AND ExecutionStatus = 'Running'`;
-      for await (const wf of client.workflow.list({ query })) {
-        const phase = wf.typedSearchAttributes.get({ name: 'SelfHealingPhase', type: 'KEYWORD' }) ?? '-';
-        out(`${wf.workflowId}\t${wf.status.name}\t${phase}`);
-      }
-      return;
-    }
-    default:
-      throw new UsageError(`unknown command "${command ?? ''}"\n${usage}`);
+  out(`recovery of ${node}: workflow ${handle.workflowId} run ${handle.signaledRunId}`);
+}
+
+async function approve({ target, values, deps: { client, out } }: Invocation) {
+  const node = nodeOf('approve', target);
+  if (!values.by?.trim())
+    throw new UsageError(`approve needs --by <name> (got ${JSON.stringify(values.by ?? '')})`);
+  const decision = {
+    approved: !values.reject,
+    by: values.by,
+    ...(values.comment ? { reason: values.comment } : {}),
+  };
+  const status = await client.workflow
+    .getHandle(nodeRecoveryWorkflowId(node))
+    .executeUpdate(approveUpdate, { args: [decision] });
+  out(
+    `${values.reject ? 'rejected' : 'approved'}; the recovery of ${node} is ${status.phase}: ${status.step}`,
+  );
+}
+
+async function status({ target, deps: { client, out } }: Invocation) {
+  const node = nodeOf('status', target);
+  out(
+    JSON.stringify(await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).query(statusQuery), null, 2),
+  );
+}
+
+async function watch({ target, deps: { client, out } }: Invocation) {
+  const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(nodeOf('watch', target)));
+  for (let last = ''; ; await sleep(WATCH_INTERVAL_MS)) {
+    const current = await handle.query(statusQuery);
+    const line = `${current.phase}: ${current.step}`;
+    if (line !== last) out(line);
+    last = line;
+    if (FinalPhases.includes(current.phase)) return;
+  }
+}
+
+async function list({ values, deps: { client, out } }: Invocation) {
+  const query = values.query ?? `SelfHealingKind = 'node' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    const phase = wf.typedSearchAttributes.get({ name: 'SelfHealingPhase', type: 'KEYWORD' }) ?? '-';
+    out(`${wf.workflowId}\t${wf.status.name}\t${phase}`);
   }
 }

@@ -9,13 +9,13 @@ import type { PodRef } from '../../domain';
 import type { EvictionResult, PodOnNode, PodsPort } from '../ports';
 import { decide } from './decide';
 import type { DrainHooks, DrainOptions, DrainProgress, DrainReport } from './types';
+import { closingLine } from './report';
 import {
   EvictionBackoff,
   DRAIN_POLL_MS,
   PROGRESS_INTERVAL_MS,
   emptyReport,
   nameOf,
-  names,
   refOf,
   workloadsOf,
 } from './types';
@@ -282,22 +282,8 @@ export class Drain {
       workloads: workloadsOf([...this.moved.values()]),
     };
     const seconds = Math.round((this.hooks.now() - this.startedAt) / 1000);
-    if (outcome === 'drained') {
-      report.lines.push(
-        `drained ${this.options.node} in ${seconds}s: evicted ${report.evicted.length}, left ${report.skipped.length}`,
-      );
-    } else if (outcome === 'taken-back' || outcome === 'node-gone') {
-      const notEvicted = [...this.toEvict.values()].map((p) => p.pod);
-      report.lines.push(
-        `drain of ${this.options.node} stopped after ${seconds}s: evicted ${report.evicted.length}${notEvicted.length > 0 ? `, not evicted ${names(notEvicted)}` : ''}`,
-      );
-    } else {
-      const blocked =
-        report.blockingPdbs.length > 0 ? `; blocked by PDB ${report.blockingPdbs.join(', ')}` : '';
-      report.lines.push(
-        `drain of ${this.options.node} timed out after ${seconds}s: ${names(report.remaining)} remain${blocked}`,
-      );
-    }
+    const notEvicted = [...this.toEvict.values()].map((p) => p.pod);
+    report.lines.push(closingLine(this.options.node, seconds, report, notEvicted));
     return report;
   }
 

@@ -8,6 +8,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { NodeProviderName } from '../../config/recovery-config';
 import { classifyKubeError, statusOf } from '../errors';
 import type { NodeProvider, ReplaceOutcome } from '../ports';
+import type { ApiCalls } from './api-calls';
 import { createApiCalls } from './api-calls';
 import type { ApiLimiter } from './limiter';
 
@@ -47,12 +48,8 @@ export function createNodeProvider(
   kubeConfig: KubeConfig,
   options: NodeProviderOptions = {},
 ): NodeProvider {
-  const { api, apiOrGone, bounded } = createApiCalls(options.limiter);
+  const calls = createApiCalls(options.limiter);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const readNode = (node: string) => apiOrGone(`get nodes ${node}`, () => core.readNode({ name: node }));
-  const deleteNode = (node: string) =>
-    apiOrGone(`delete nodes ${node}`, () => core.deleteNode({ name: node }));
-
   switch (name) {
     case 'none':
       return {
@@ -63,100 +60,119 @@ export function createNodeProvider(
             detail: `node_provider is none: a human must replace ${node}`,
           }),
       };
-
     case 'delete-node':
-      return {
-        name,
-        async replace(node) {
-          const deleted = await deleteNode(node);
-          return {
-            outcome: 'deleted',
-            detail: deleted
-              ? `deleted node ${node}; a cloud autoscaler or Karpenter provides capacity`
-              : `node ${node} was already gone`,
-          };
-        },
-      };
-
-    case 'cluster-api': {
-      const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-      return {
-        name,
-        async replace(node): Promise<ReplaceOutcome> {
-          const current = await readNode(node);
-          // Cluster API deletes the node once its Machine is gone, so a second call finds nothing.
-          if (!current)
-            return {
-              outcome: 'replaced',
-              detail: `node ${node} no longer exists; its Machine was deleted and its MachineSet replaces it`,
-            };
-          const annotations = current.metadata?.annotations ?? {};
-          const machine = annotations[ProviderAnnotations.capiMachine];
-          const namespace = annotations[ProviderAnnotations.capiNamespace];
-          if (!machine || !namespace)
-            return {
-              outcome: 'handed-off',
-              detail: `node ${node} has no ${ProviderAnnotations.capiMachine} and ${ProviderAnnotations.capiNamespace} annotations, so Cluster API does not manage it: a human must replace it`,
-            };
-          const deleted = await apiOrGone(`delete machines.cluster.x-k8s.io ${namespace}/${machine}`, () =>
-            custom.deleteNamespacedCustomObject({ ...MachineResource, namespace, name: machine }),
-          );
-          return {
-            outcome: 'replaced',
-            detail: deleted
-              ? `deleted Machine ${namespace}/${machine} of node ${node}; its MachineSet creates a replacement`
-              : `Machine ${namespace}/${machine} of node ${node} was already deleted`,
-          };
-        },
-      };
-    }
-
+      return deleteNodeProvider(core, calls);
+    case 'cluster-api':
+      return clusterApiProvider(core, kubeConfig.makeApiClient(CustomObjectsApi), calls);
     case 'sim':
-      return {
-        name,
-        async replace(node, workflowId): Promise<ReplaceOutcome> {
-          const nodes = await api('list nodes', () => core.listNode());
-          const existing = nodes.items.find(
-            (n) => n.metadata?.annotations?.[ProviderAnnotations.replaces] === node,
-          );
-          const old = nodes.items.find((n) => n.metadata?.name === node);
-          let replacement = existing?.metadata?.name;
-          if (!replacement) {
-            if (!old)
-              return {
-                outcome: 'handed-off',
-                detail: `node ${node} is gone and no replacement exists, so there is nothing to copy: a human must add capacity`,
-              };
-            const taken = new Set(nodes.items.map((n) => n.metadata?.name));
-            replacement = await createSimReplacement(old, taken, workflowId);
-          }
-          const deleted = old ? await deleteNode(node) : undefined;
-          return {
-            outcome: 'replaced',
-            replacement,
-            detail: `${existing ? 'found' : 'created'} replacement node ${replacement} for ${node}${deleted ? `; deleted ${node}` : ''}`,
-          };
-        },
-      };
+      return simProvider(core, calls);
   }
+}
 
-  /** Creates the kwok replacement of `old` under a free name; returns the name. */
-  async function createSimReplacement(old: V1Node, taken: Set<string | undefined>, workflowId: string) {
-    const oldName = old.metadata?.name ?? '';
-    let candidate = `${oldName}-r`;
-    for (let attempt = 0; ; attempt += 1) {
-      while (taken.has(candidate)) candidate = `${oldName}-r-${randomBytes(3).toString('hex').slice(0, 5)}`;
-      try {
-        await bounded(() => core.createNode({ body: replacementOf(old, candidate, workflowId) }));
-        break;
-      } catch (error) {
-        // Someone took the name between the list and the create: pick another.
-        if (statusOf(error) !== 409 || attempt >= 3)
-          throw classifyKubeError(error, `create nodes ${candidate}`);
-        taken.add(candidate);
+const deleteNodeOf = (core: CoreV1Api, { apiOrGone }: ApiCalls, node: string) =>
+  apiOrGone(`delete nodes ${node}`, () => core.deleteNode({ name: node }));
+
+function deleteNodeProvider(core: CoreV1Api, calls: ApiCalls): NodeProvider {
+  return {
+    name: 'delete-node',
+    async replace(node) {
+      const deleted = await deleteNodeOf(core, calls, node);
+      return {
+        outcome: 'deleted',
+        detail: deleted
+          ? `deleted node ${node}; a cloud autoscaler or Karpenter provides capacity`
+          : `node ${node} was already gone`,
+      };
+    },
+  };
+}
+
+function clusterApiProvider(
+  core: CoreV1Api,
+  custom: CustomObjectsApi,
+  { apiOrGone }: ApiCalls,
+): NodeProvider {
+  return {
+    name: 'cluster-api',
+    async replace(node): Promise<ReplaceOutcome> {
+      const current = await apiOrGone(`get nodes ${node}`, () => core.readNode({ name: node }));
+      // Cluster API deletes the node once its Machine is gone, so a second call finds nothing.
+      if (!current)
+        return {
+          outcome: 'replaced',
+          detail: `node ${node} no longer exists; its Machine was deleted and its MachineSet replaces it`,
+        };
+      const annotations = current.metadata?.annotations ?? {};
+      const machine = annotations[ProviderAnnotations.capiMachine];
+      const namespace = annotations[ProviderAnnotations.capiNamespace];
+      if (!machine || !namespace)
+        return {
+          outcome: 'handed-off',
+          detail: `node ${node} has no ${ProviderAnnotations.capiMachine} and ${ProviderAnnotations.capiNamespace} annotations, so Cluster API does not manage it: a human must replace it`,
+        };
+      const deleted = await apiOrGone(`delete machines.cluster.x-k8s.io ${namespace}/${machine}`, () =>
+        custom.deleteNamespacedCustomObject({ ...MachineResource, namespace, name: machine }),
+      );
+      return {
+        outcome: 'replaced',
+        detail: deleted
+          ? `deleted Machine ${namespace}/${machine} of node ${node}; its MachineSet creates a replacement`
+          : `Machine ${namespace}/${machine} of node ${node} was already deleted`,
+      };
+    },
+  };
+}
+
+function simProvider(core: CoreV1Api, calls: ApiCalls): NodeProvider {
+  return {
+    name: 'sim',
+    async replace(node, workflowId): Promise<ReplaceOutcome> {
+      const nodes = await calls.api('list nodes', () => core.listNode());
+      const existing = nodes.items.find(
+        (n) => n.metadata?.annotations?.[ProviderAnnotations.replaces] === node,
+      );
+      const old = nodes.items.find((n) => n.metadata?.name === node);
+      let replacement = existing?.metadata?.name;
+      if (!replacement) {
+        if (!old)
+          return {
+            outcome: 'handed-off',
+            detail: `node ${node} is gone and no replacement exists, so there is nothing to copy: a human must add capacity`,
+          };
+        const taken = new Set(nodes.items.map((n) => n.metadata?.name));
+        replacement = await createSimReplacement(core, calls, old, taken, workflowId);
       }
+      const deleted = old ? await deleteNodeOf(core, calls, node) : undefined;
+      return {
+        outcome: 'replaced',
+        replacement,
+        detail: `${existing ? 'found' : 'created'} replacement node ${replacement} for ${node}${deleted ? `; deleted ${node}` : ''}`,
+      };
+    },
+  };
+}
+
+/** Creates the kwok replacement of `old` under a free name; returns the name. */
+async function createSimReplacement(
+  core: CoreV1Api,
+  { bounded }: ApiCalls,
+  old: V1Node,
+  taken: Set<string | undefined>,
+  workflowId: string,
+): Promise<string> {
+  const oldName = old.metadata?.name ?? '';
+  let candidate = `${oldName}-r`;
+  for (let attempt = 0; ; attempt += 1) {
+    while (taken.has(candidate)) candidate = `${oldName}-r-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    try {
+      await bounded(() => core.createNode({ body: replacementOf(old, candidate, workflowId) }));
+      return candidate;
+    } catch (error) {
+      // Someone took the name between the list and the create: pick another.
+      if (statusOf(error) !== 409 || attempt >= 3)
+        throw classifyKubeError(error, `create nodes ${candidate}`);
+      taken.add(candidate);
     }
-    return candidate;
   }
 }
 

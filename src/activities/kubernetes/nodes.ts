@@ -41,52 +41,81 @@ function pressureOf(node: V1Node): NonNullable<NodeHealth['pressure']> {
   return pressure;
 }
 
+type Decision<R> = (node: V1Node | undefined) => { result: R; patch?: NodePatch };
+
+/**
+ * Reads the node, lets `decide` compute a patch from what it saw, and sends it guarded by the
+ * resourceVersion read; on a 409 it re-reads and decides again, because the node's state (a
+ * human's cordon, say) may have changed the answer.
+ */
+async function patchNodeSafely<R>(
+  core: CoreV1Api,
+  calls: ApiCalls,
+  name: string,
+  decide: Decision<R>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt += 1) {
+    const node = await calls.apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
+    const { result, patch } = decide(node);
+    if (!patch || !node) return result;
+    const body = {
+      ...patch,
+      metadata: { ...patch.metadata, resourceVersion: node.metadata?.resourceVersion },
+    };
+    try {
+      await calls.bounded(() => core.patchNode({ name, body }, mergePatch));
+      return result;
+    } catch (error) {
+      if (statusOf(error) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+      throw classifyKubeError(error, `patch nodes ${name}`);
+    }
+  }
+}
+
+/** Cordons a schedulable node under `owner`, overwriting stale annotations; see NodesPort.cordon. */
+function cordonDecision({ reason, workflowId, owner }: CordonRequest): Decision<CordonResult> {
+  return (node) => {
+    if (!node) return { result: 'gone' };
+    if (node.spec?.unschedulable)
+      return { result: ownerOf(node) === owner ? 'already-ours' : 'someone-elses' };
+    // Annotations on a schedulable node are stale (kubectl uncordon leaves them): overwrite them.
+    const annotations = {
+      [NodeAnnotations.cordonedBy]: MANAGER,
+      [NodeAnnotations.cordonReason]: reason,
+      [NodeAnnotations.workflowId]: workflowId,
+      [NodeAnnotations.cordonOwner]: owner,
+    };
+    return { result: 'cordoned', patch: { metadata: { annotations }, spec: { unschedulable: true } } };
+  };
+}
+
+/** Uncordons only `owner`'s cordon; on a schedulable node, clears only `owner`'s annotations. */
+function uncordonDecision(owner: string): Decision<UncordonResult> {
+  return (node) => {
+    if (!node) return { result: 'gone' };
+    const ours = ownerOf(node) === owner;
+    if (!node.spec?.unschedulable)
+      return {
+        result: 'not-cordoned',
+        ...(ours ? { patch: { metadata: { annotations: clearedAnnotations } } } : {}),
+      };
+    if (!ours) return { result: 'someone-elses' };
+    return {
+      result: 'uncordoned',
+      patch: { metadata: { annotations: clearedAnnotations }, spec: { unschedulable: null } },
+    };
+  };
+}
+
 /** @param optOutLabel the product's opt-out label, asked on every read (it follows the live config). */
 export function createNodes(core: CoreV1Api, calls: ApiCalls, optOutLabel: () => string): NodesPort {
-  const { apiOrGone, bounded } = calls;
-  const readNode = (name: string) => apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
-
-  /**
-   * Reads the node, lets `decide` compute a patch from what it saw, and sends it guarded by the
-   * resourceVersion read; on a 409 it re-reads and decides again, because the node's state (a
-   * human's cordon, say) may have changed the answer.
-   */
-  const patchNodeSafely = async <R>(
-    name: string,
-    decide: (node: V1Node | undefined) => { result: R; patch?: NodePatch },
-  ): Promise<R> => {
-    for (let attempt = 1; ; attempt += 1) {
-      const node = await readNode(name);
-      const { result, patch } = decide(node);
-      if (!patch || !node) return result;
-      try {
-        await bounded(() =>
-          core.patchNode(
-            {
-              name,
-              body: {
-                ...patch,
-                metadata: { ...patch.metadata, resourceVersion: node.metadata?.resourceVersion },
-              },
-            },
-            mergePatch,
-          ),
-        );
-        return result;
-      } catch (error) {
-        if (statusOf(error) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
-        throw classifyKubeError(error, `patch nodes ${name}`);
-      }
-    }
-  };
-
   return {
     async readNodeHealth(name) {
-      const node = await readNode(name);
+      const node = await calls.apiOrGone(`get nodes ${name}`, () => core.readNode({ name }));
       if (!node) return { node: name, ready: 'gone', unschedulable: false };
       const labels = node.metadata?.labels ?? {};
       const cordonedBy = node.metadata?.annotations?.[NodeAnnotations.cordonedBy];
-      const cordonOwner = node.metadata?.annotations?.[NodeAnnotations.cordonOwner];
+      const cordonOwner = ownerOf(node);
       return {
         node: name,
         ready: readyOf(node),
@@ -98,45 +127,7 @@ export function createNodes(core: CoreV1Api, calls: ApiCalls, optOutLabel: () =>
         controlPlane: isControlPlane(labels),
       };
     },
-
-    cordon({ node: name, reason, workflowId, owner }: CordonRequest) {
-      return patchNodeSafely(name, (node): { result: CordonResult; patch?: NodePatch } => {
-        if (!node) return { result: 'gone' };
-        if (node.spec?.unschedulable)
-          return { result: ownerOf(node) === owner ? 'already-ours' : 'someone-elses' };
-        // Annotations on a schedulable node are stale (kubectl uncordon leaves them): overwrite them.
-        return {
-          result: 'cordoned',
-          patch: {
-            metadata: {
-              annotations: {
-                [NodeAnnotations.cordonedBy]: MANAGER,
-                [NodeAnnotations.cordonReason]: reason,
-                [NodeAnnotations.workflowId]: workflowId,
-                [NodeAnnotations.cordonOwner]: owner,
-              },
-            },
-            spec: { unschedulable: true },
-          },
-        };
-      });
-    },
-
-    uncordon(name, owner) {
-      return patchNodeSafely(name, (node): { result: UncordonResult; patch?: NodePatch } => {
-        if (!node) return { result: 'gone' };
-        const ours = ownerOf(node) === owner;
-        if (!node.spec?.unschedulable)
-          return {
-            result: 'not-cordoned',
-            ...(ours ? { patch: { metadata: { annotations: clearedAnnotations } } } : {}),
-          };
-        if (!ours) return { result: 'someone-elses' };
-        return {
-          result: 'uncordoned',
-          patch: { metadata: { annotations: clearedAnnotations }, spec: { unschedulable: null } },
-        };
-      });
-    },
+    cordon: (request) => patchNodeSafely(core, calls, request.node, cordonDecision(request)),
+    uncordon: (name, owner) => patchNodeSafely(core, calls, name, uncordonDecision(owner)),
   };
 }

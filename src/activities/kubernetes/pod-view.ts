@@ -1,5 +1,5 @@
 /** A Pod from the API as drain and pressure decisions see it ({@link PodOnNode}). */
-import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { MIRROR_POD_ANNOTATION } from '../../domain/labels';
 import type { PodOnNode } from '../ports';
 import type { WorkloadResolver } from './workload-resolver';
@@ -7,10 +7,8 @@ import type { WorkloadResolver } from './workload-resolver';
 /** The pod as drain decisions see it; its workload only when known without an API call. */
 export function podOnNodeOf(pod: V1Pod, workloads: Pick<WorkloadResolver, 'cached'>): PodOnNode {
   const namespace = pod.metadata?.namespace ?? 'default';
-  const owner = controllerOf(pod);
-  const controller = owner ? { kind: owner.kind, name: owner.name } : undefined;
+  const controller = controllerOf(pod);
   const workload = workloads.cached(namespace, controller);
-  const deletionTimestamp = pod.metadata?.deletionTimestamp;
   return {
     namespace,
     name: pod.metadata?.name ?? '',
@@ -18,13 +16,26 @@ export function podOnNodeOf(pod: V1Pod, workloads: Pick<WorkloadResolver, 'cache
     phase: pod.status?.phase ?? 'Unknown',
     ...(controller ? { controller } : {}),
     ...(workload ? { workload } : {}),
+    ...specOf(pod),
+    ...deletionOf(pod),
+  };
+}
+
+function specOf(
+  pod: V1Pod,
+): Pick<PodOnNode, 'mirror' | 'usesEmptyDir' | 'qosClass' | 'priority' | 'terminationGracePeriodSeconds'> {
+  return {
     mirror: pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined,
     usesEmptyDir: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
     qosClass: qosClassOf(pod),
     priority: pod.spec?.priority ?? 0,
     terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
-    ...(deletionTimestamp ? { deletionTimestamp: new Date(deletionTimestamp).toISOString() } : {}),
   };
+}
+
+function deletionOf(pod: V1Pod): Pick<PodOnNode, 'deletionTimestamp'> {
+  const deletionTimestamp = pod.metadata?.deletionTimestamp;
+  return deletionTimestamp ? { deletionTimestamp: new Date(deletionTimestamp).toISOString() } : {};
 }
 
 function qosClassOf(pod: V1Pod): PodOnNode['qosClass'] {
@@ -45,6 +56,7 @@ function qosClassOf(pod: V1Pod): PodOnNode['qosClass'] {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
-  return pod.metadata?.ownerReferences?.find((o) => o.controller === true);
+function controllerOf(pod: V1Pod): PodOnNode['controller'] {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true);
+  return owner ? { kind: owner.kind, name: owner.name } : undefined;
 }

@@ -15,6 +15,9 @@ import type { Logger } from '../../logging';
 import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
 import { eventFor } from './events';
+import { trimConfigMap, trimNode } from './trim';
+
+export { trimNode } from './trim';
 
 // The client types callers of this adapter handle, so they need not import the client themselves.
 export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
@@ -128,60 +131,6 @@ export function createDetectorKubernetes(
       },
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Trimming: keep what the rules read, in plain JSON form (the LIST path deserialises dates into
-// Date objects, the WATCH path does not; the rules see strings either way).
-
-/** What is kept of a Node. Exported for tests. */
-export function trimNode(node: V1Node): V1Node {
-  const metadata = node?.metadata ?? {};
-  const conditions = Array.isArray(node?.status?.conditions) ? node.status.conditions : undefined;
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: metadata.name,
-      uid: metadata.uid,
-      resourceVersion: metadata.resourceVersion,
-      labels: metadata.labels,
-      deletionTimestamp: metadata.deletionTimestamp,
-    },
-    spec: node?.spec?.unschedulable === undefined ? undefined : { unschedulable: node.spec.unschedulable },
-    status:
-      conditions === undefined
-        ? undefined
-        : {
-            conditions: conditions.map((c) => ({
-              type: c?.type,
-              status: c?.status,
-              reason: c?.reason,
-              message: c?.message,
-              lastTransitionTime: isoOrValue(c?.lastTransitionTime),
-            })) as NonNullable<V1Node['status']>['conditions'],
-          },
-  };
-}
-
-/** What is kept of a ConfigMap: its identity and `data`. Exported for tests. */
-export function trimConfigMap(configMap: V1ConfigMap): V1ConfigMap {
-  const metadata = configMap?.metadata ?? {};
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: metadata.name,
-      namespace: metadata.namespace,
-      uid: metadata.uid,
-      resourceVersion: metadata.resourceVersion,
-    },
-    data: configMap?.data,
-  };
-}
-
-function isoOrValue(value: unknown): unknown {
-  return value instanceof Date ? value.toISOString() : value;
 }
 
 // ---------------------------------------------------------------------------------------------

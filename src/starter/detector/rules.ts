@@ -41,26 +41,34 @@ export function nodeViewOf(node: unknown): NodeView | undefined {
   if (!isRecord(node) || !isRecord(node.metadata)) return undefined;
   const name = node.metadata.name;
   if (typeof name !== 'string' || name === '') return undefined;
-  const labels: Record<string, string> = {};
-  if (isRecord(node.metadata.labels)) {
-    for (const [key, value] of Object.entries(node.metadata.labels))
-      if (typeof value === 'string') labels[key] = value;
-  }
-  const rawConditions = isRecord(node.status) ? node.status.conditions : undefined;
-  const conditions: ConditionView[] = [];
-  if (Array.isArray(rawConditions)) {
-    for (const c of rawConditions) {
-      if (!isRecord(c) || typeof c.type !== 'string' || typeof c.status !== 'string') continue;
-      conditions.push({
+  const labels = stringsOf(node.metadata.labels);
+  const conditions = conditionsOf(isRecord(node.status) ? node.status.conditions : undefined);
+  return { name, labels, conditions, controlPlane: isControlPlane(labels) };
+}
+
+/** The string values of a map; anything else is dropped. */
+function stringsOf(map: unknown): Record<string, string> {
+  const strings: Record<string, string> = {};
+  if (isRecord(map))
+    for (const [key, value] of Object.entries(map)) if (typeof value === 'string') strings[key] = value;
+  return strings;
+}
+
+/** The conditions that have a type and a status; the rest is dropped. */
+function conditionsOf(raw: unknown): ConditionView[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((c: unknown): ConditionView[] => {
+    if (!isRecord(c) || typeof c.type !== 'string' || typeof c.status !== 'string') return [];
+    return [
+      {
         type: c.type,
         status: c.status,
         lastTransitionTime: timeOf(c.lastTransitionTime),
         reason: typeof c.reason === 'string' ? c.reason : undefined,
         message: typeof c.message === 'string' ? c.message : undefined,
-      });
-    }
-  }
-  return { name, labels, conditions, controlPlane: isControlPlane(labels) };
+      },
+    ];
+  });
 }
 
 /** What the Ready condition says. */

@@ -3,19 +3,13 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
+import { quickCall } from '../shared/activity-options';
 
 /** Quick Kubernetes calls: retried with backoff; 403/404/422 are classified non-retryable. */
-export const k8s = proxyActivities<
-  Pick<Activities, 'readNodeHealth' | 'cordonNode' | 'uncordonNode' | 'relievePressure' | 'replaceNode'>
->({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
-});
+export const k8s =
+  proxyActivities<
+    Pick<Activities, 'readNodeHealth' | 'cordonNode' | 'uncordonNode' | 'relievePressure' | 'replaceNode'>
+  >(quickCall);
 
 /** The drain: heartbeats, and may run for its whole timeout; a retried attempt keeps the first one's deadline. */
 export function drainer(drainTimeout: Duration) {

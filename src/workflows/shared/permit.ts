@@ -11,18 +11,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { quickCall } from './activity-options';
 import { disruptionBudgetWorkflowId, legacyDisruptionBudgetWorkflowId } from '../ids';
 import { permitGrantedSignal, releasePermitSignal } from '../messages';
 
-const { requestPermit } = proxyActivities<Pick<Activities, 'requestPermit'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
-});
+const { requestPermit } = proxyActivities<Pick<Activities, 'requestPermit'>>(quickCall);
 
 export class Permit {
   private granted = false;

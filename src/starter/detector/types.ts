@@ -1,0 +1,120 @@
+/** The detector's public shapes: its options, its events, its stats, and how it reaches Temporal. */
+import type { Client } from '@temporalio/client';
+import type {
+  DetectorKubernetes,
+  InformerStats,
+  KubeConfig,
+  ObjectRef,
+} from '../../activities/kubernetes/watch';
+import type { ConfigSource } from '../../config/config-source';
+import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../domain';
+import type { Logger } from '../../logging';
+import type { Clock } from './clock';
+import type { StormState } from './rules';
+
+/** How the detector starts and informs recoveries; Temporal in production, a fake in unit tests. */
+export interface RecoveryGateway {
+  /**
+   * Starts the recovery or adds evidence to the running one; declines (`declined: 'stopped-by-person'`)
+   * when the node's latest recovery ended `Stopped` during this failure episode (since
+   * `episodeSince`, epoch ms): a person took the node back, and a restarted detector must not fight them.
+   */
+  start(
+    input: NodeRecoveryInput,
+    episodeSince: number,
+  ): Promise<{ workflowId: string; runId: string; declined?: 'stopped-by-person' }>;
+  /** Signals evidence to the node's recovery; `not-found` when none runs. */
+  signal(node: string, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+}
+
+/** Timing of one started recovery; detection overhead = resolvedAt − windowElapsedAt. */
+export interface RecoveryStartRecord {
+  node: string;
+  reason: NodeFailureReason;
+  workflowId: string;
+  runId: string;
+  /** When the confirmation window elapsed (pressure: when the pressure was seen). */
+  windowElapsedAt: string;
+  /** When the detector acted on it (the timer fired, or the event arrived). */
+  actedAt: string;
+  /** When `startNodeRecovery` resolved. */
+  resolvedAt: string;
+  overheadMs: number;
+}
+
+/** Something the detector did or decided, for tests, metrics and the storm signal. */
+export type DetectorEvent =
+  | { type: 'recovery-started'; record: RecoveryStartRecord }
+  | { type: 'recovery-start-failed'; node: string; reason: NodeFailureReason; error: string }
+  /** Not started: a person stopped the node's recovery `runId` during this failure episode. */
+  | { type: 'recovery-declined'; node: string; reason: NodeFailureReason; workflowId: string; runId: string }
+  | {
+      type: 'finding-suppressed';
+      node: string;
+      reason: NodeFailureReason;
+      why: 'opted-out' | 'storm';
+      detail: string;
+    }
+  | {
+      type: 'evidence-signalled';
+      node: string;
+      evidence: Evidence;
+      outcome: 'signalled' | 'not-found' | 'failed';
+    }
+  /** `phase`: a storm started, cleared (cooldown begins) or remediation resumed. */
+  | { type: 'storm'; phase: 'started' | 'cleared' | 'resumed'; state: StormState };
+
+/** A snapshot of the detector's state. */
+export interface DetectorStats {
+  running: boolean;
+  /** The first LIST of nodes is done; before that nothing is reported. */
+  synced: boolean;
+  nodes: number;
+  /** Nodes in an unhealthy episode. */
+  unhealthy: { node: string; reason: NodeFailureReason; since: string; reported: boolean }[];
+  storm: StormState & { blocking: boolean };
+  starts: { calls: number; failures: number };
+  signals: { signalled: number; notFound: number; failures: number };
+  suppressed: { optedOut: number; storm: number };
+  /** The most recent started recoveries (at most {@link MAX_RECORDS}), oldest first. */
+  recoveries: RecoveryStartRecord[];
+  informer: InformerStats;
+}
+
+/** How many {@link RecoveryStartRecord}s are kept. */
+export const MAX_RECORDS = 1_000;
+
+/** Backoff of a failed `startNodeRecovery` while the node stays unhealthy. */
+export const START_RETRY = { initialMs: 1_000, maxMs: 60_000 } as const;
+
+/** Inputs of {@link createDetector}. Give `kubeConfig` or `kubernetes`, and `client` + `taskQueue` or `recoveries`. */
+export interface DetectorOptions {
+  kubeConfig?: KubeConfig;
+  /** The Kubernetes adapter; built from `kubeConfig` when absent (share one with the config source). */
+  kubernetes?: DetectorKubernetes;
+  client?: Client;
+  taskQueue?: string;
+  /** Replaces the Temporal calls (unit tests). */
+  recoveries?: RecoveryGateway;
+  configSource: ConfigSource;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default jsonLogger() on stderr */
+  logger?: Logger;
+  /**
+   * The object storm alerts are recorded on as Events (a storm concerns no single node).
+   * @default the ConfigMap self-healing/self-healing-config
+   */
+  alertTarget?: ObjectRef;
+}
+
+/** A running detector. */
+export interface Detector {
+  /** Starts the informer; resolves after the first LIST has been judged. */
+  start(): Promise<void>;
+  /** Stops the informer and every timer; waits for calls in flight. */
+  stop(): Promise<void>;
+  stats(): DetectorStats;
+  /** @returns unsubscribe. */
+  subscribe(listener: (event: DetectorEvent) => void): () => void;
+}
