@@ -65,7 +65,7 @@ describe('on the Temporal dev server', () => {
     // NotReady when the recovery starts; back once it is drained.
     world.addNode(node);
     world.onCall = (call) => {
-      if (call === `drain ${node}`) world.node(node).ready = 'True';
+      if (call === `list ${node}`) world.node(node).ready = 'True';
     };
     const [line] = await cli('recover-node', node, '--window', '1s');
     expect(line).toContain(nodeRecoveryWorkflowId(node));

@@ -1,15 +1,24 @@
 /**
- * Typed activity fakes for workflow-logic tests: a tiny model of nodes that the activities read and
- * change, and a log of every call. The real activities are tested against the lab; here the point is
- * what the workflow decides. The budget activities are real (they signal the budget workflow).
+ * The product's real activities (`createActivities`) over in-memory ports, for workflow tests: a
+ * tiny cluster of nodes, pods and PodDisruptionBudgets that the ports read and change as the
+ * Kubernetes adapter would (cordon ownership by workflow run, the Eviction API refusing what a PDB
+ * protects), a node provider and a notifier. So dry-run, decisions and outputs under test are the
+ * product's; only the cluster is simulated. The adapter itself is tested against the lab. The
+ * budget activities are real too (they signal the budget workflow).
  */
-import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { Activities, DrainSummary, Ownership } from '../../src/activities';
+import type { Activities } from '../../src/activities';
+import { createActivities } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
-import type { ReplaceOutcome } from '../../src/activities/ports';
-import type { Alert, NodeHealth } from '../../src/domain';
-import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
+import type {
+  ClusterPort,
+  EvictionResult,
+  NodeProvider,
+  NotifierPort,
+  PodOnNode,
+  ReplaceOutcome,
+} from '../../src/activities/ports';
+import type { Alert, NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../src/domain';
 
 export interface FakeNode {
   ready: NodeHealth['ready'];
@@ -19,32 +28,33 @@ export interface FakeNode {
   pressure: ('MemoryPressure' | 'DiskPressure')[];
   optedOut: boolean;
   controlPlane: boolean;
-  /** Pods the memory-pressure relief can evict, in order. */
+  /** BestEffort pods (`namespace/name`) the memory-pressure relief may evict, in order. */
   evictable: string[];
 }
 
+/** Every node starts with one pod of this Deployment, `default/web-<node>`, which a drain evicts. */
+export const web: WorkloadRef = { kind: 'Deployment', namespace: 'default', name: 'web' };
+
 export class FakeWorld {
   readonly nodes = new Map<string, FakeNode>();
+  readonly pods: (PodOnNode & { node: string })[] = [];
+  /** PodDisruptionBudgets by `namespace/name`: how many disruptions each allows, and whom it selects. */
+  readonly pdbs = new Map<string, { allowed: number; selects: (pod: PodRef) => boolean }>();
+  /** Every port call, in order: `read n`, `list n`, `cordon n`, `uncordon n`, `evict ns/p`, `delete ns/p`, `replace n via p`. */
   readonly calls: string[] = [];
   readonly alerts: Alert[] = [];
-  /** What the next drain returns. */
-  drain: Pick<DrainSummary, 'outcome' | 'blockingPdbs' | 'unmanaged'> = {
-    outcome: 'drained',
-    blockingPdbs: [],
-    unmanaged: [],
-  };
   replaceOutcome: ReplaceOutcome = {
     outcome: 'replaced',
     replacement: 'node-new',
     detail: 'created node-new',
   };
-  /** Verification fails this many times with "not ready yet" before it succeeds. */
+  /** Workload reads answer "0 ready" this many times before the workloads are back. */
   notReadyVerifications = 0;
-  /** Called when an activity runs, to let a test change the world at a precise step. */
+  /** Called when a port is called, to let a test change the world at a precise step. */
   onCall: (call: string) => void = () => undefined;
 
   addNode(name: string, node: Partial<FakeNode> = {}): this {
-    this.nodes.set(name, {
+    const fake: FakeNode = {
       ready: 'False',
       unschedulable: false,
       pressure: [],
@@ -52,7 +62,13 @@ export class FakeWorld {
       controlPlane: false,
       evictable: [],
       ...node,
-    });
+    };
+    this.nodes.set(name, fake);
+    this.pods.push(pod(name, 'default', `web-${name}`, 'Burstable'));
+    for (const ref of fake.evictable) {
+      const [namespace = 'default', podName = ref] = ref.split('/');
+      this.pods.push(pod(name, namespace, podName, 'BestEffort'));
+    }
     return this;
   }
 
@@ -74,131 +90,144 @@ export class FakeWorld {
 
   /** Calls that change the cluster (what dry-run must never make). */
   get mutations(): string[] {
-    return this.calls.filter(
-      (c) => /^(cordon|uncordon|drain|evict|replace) /.test(c) && !c.includes('dry-run'),
-    );
+    return this.calls.filter((c) => /^(cordon|uncordon|evict|delete|replace) /.test(c));
   }
 
   activities(client: Client, taskQueue: string): Activities {
-    return fakeActivities(this, client, taskQueue);
+    return createActivities({
+      cluster: fakeCluster(this),
+      notifier: fakeNotifier(this),
+      nodeProvider: (name) => fakeProvider(this, name),
+      budget: createTemporalBudget(client, taskQueue),
+      drainConcurrency: () => 1,
+    });
   }
 }
 
-/** The run of the workflow whose activity is running: what the real activities own cordons by. */
-const runId = (): string => activityInfo().workflowExecution?.runId ?? '';
+function pod(node: string, namespace: string, name: string, qosClass: PodOnNode['qosClass']) {
+  return {
+    node,
+    namespace,
+    name,
+    uid: `${namespace}/${name}`,
+    phase: 'Running',
+    controller: { kind: 'ReplicaSet', name: `${name}-rs` },
+    workload: qosClass === 'BestEffort' ? { kind: 'Deployment' as const, namespace, name } : web,
+    mirror: false,
+    usesEmptyDir: false,
+    qosClass,
+    priority: 0,
+    terminationGracePeriodSeconds: 30,
+  };
+}
 
-function fakeActivities(world: FakeWorld, client: Client, taskQueue: string): Activities {
-  const budget = createTemporalBudget(client, taskQueue);
-  const health = (name: string): NodeHealth => {
-    const node = world.nodes.get(name);
-    if (!node) return { node: name, ready: 'gone', unschedulable: false };
-    return {
-      node: name,
-      ready: node.ready,
-      unschedulable: node.unschedulable,
-      ...(node.owner ? { cordonOwner: node.owner } : {}),
-      pressure: [...node.pressure],
-      optedOut: node.optedOut,
-      controlPlane: node.controlPlane,
-    };
+function health(world: FakeWorld, name: string): NodeHealth {
+  const node = world.nodes.get(name);
+  if (!node) return { node: name, ready: 'gone', unschedulable: false };
+  return {
+    node: name,
+    ready: node.ready,
+    unschedulable: node.unschedulable,
+    ...(node.owner ? { cordonOwner: node.owner, cordonedBy: 'temporal-self-healing' } : {}),
+    pressure: [...node.pressure],
+    optedOut: node.optedOut,
+    controlPlane: node.controlPlane,
   };
-  /** As the real activities read it right before a mutation. */
-  const ownership = (name: string): Ownership => {
-    const node = world.nodes.get(name);
-    if (!node) return 'gone';
-    return node.unschedulable && node.owner === runId() ? 'ours' : 'taken-back';
-  };
+}
+
+/** The ClusterPort in memory, with the adapter's semantics (see src/activities/kubernetes). */
+function fakeCluster(world: FakeWorld): ClusterPort {
+  const selecting = (ref: PodRef) => [...world.pdbs].filter(([, pdb]) => pdb.selects(ref));
   return {
     async readNodeHealth(name) {
       world.log(`read ${name}`);
-      return health(name);
+      return health(world, name);
     },
-    async cordonNode({ node, dryRun }) {
-      if (dryRun) return { outcome: 'would-cordon' };
+    async cordon({ node, owner }) {
       world.log(`cordon ${node}`);
       const n = world.nodes.get(node);
-      if (!n) return { outcome: 'gone' };
-      if (n.unschedulable) return { outcome: n.owner === runId() ? 'already-ours' : 'someone-elses' };
-      n.unschedulable = true;
-      n.owner = runId();
-      return { outcome: 'cordoned' };
+      if (!n) return 'gone';
+      if (n.unschedulable) return n.owner === owner ? 'already-ours' : 'someone-elses';
+      Object.assign(n, { unschedulable: true, owner });
+      return 'cordoned';
     },
-    async uncordonNode({ node, dryRun }) {
-      if (dryRun) return { outcome: 'would-uncordon' };
+    async uncordon(node, owner) {
       world.log(`uncordon ${node}`);
       const n = world.nodes.get(node);
-      if (!n) return { outcome: 'gone' };
-      const ours = n.owner === runId();
-      if (!n.unschedulable) {
-        if (ours) delete n.owner;
-        return { outcome: 'not-cordoned' };
-      }
-      if (!ours) return { outcome: 'someone-elses' };
+      if (!n) return 'gone';
+      const ours = n.owner === owner;
+      if (ours) delete n.owner;
+      if (!n.unschedulable) return 'not-cordoned';
+      if (!ours) return 'someone-elses';
       n.unschedulable = false;
-      delete n.owner;
-      return { outcome: 'uncordoned' };
+      return 'uncordoned';
     },
-    async drainNode({ node, dryRun, deleteUnmanaged }) {
-      world.log(`drain ${node}${dryRun ? ' dry-run' : ''}${deleteUnmanaged ? ' delete-unmanaged' : ''}`);
-      if (dryRun) {
-        return {
-          outcome: 'dry-run',
-          lines: [`would evict default/web-1 from ${node}`],
-          blockingPdbs: [],
-          workloads: [],
-          unmanaged: [],
-        };
-      }
-      const web = { kind: 'Deployment' as const, namespace: 'default', name: 'web' };
-      // The real drain asks before every eviction whether the node is still this run's.
-      const owned = ownership(node);
-      if (owned !== 'ours') {
-        return {
-          outcome: owned === 'gone' ? 'node-gone' : 'taken-back',
-          lines: [`${node} is no longer this recovery's: stopped before the next eviction`],
-          blockingPdbs: [],
-          workloads: [],
-          unmanaged: [],
-        };
-      }
-      const { outcome, blockingPdbs, unmanaged } = world.drain;
-      return {
-        outcome,
-        blockingPdbs,
-        unmanaged: deleteUnmanaged ? [] : unmanaged,
-        lines:
-          outcome === 'drained'
-            ? [`evicted default/web-1 from ${node}`]
-            : [`PDB ${blockingPdbs.join(', ')} blocks the drain`],
-        workloads: [web],
-      };
+    async recordNodeEvent() {
+      return 'event';
     },
-    async relievePressure({ node, dryRun }) {
-      const pod = world.node(node).evictable[0];
-      if (!pod) return { outcome: 'nothing-evictable' };
-      if (!dryRun && ownership(node) !== 'ours') return { outcome: 'taken-back' };
-      world.node(node).evictable.shift();
-      if (dryRun) return { outcome: 'would-evict', pod, qosClass: 'BestEffort', priority: 0 };
-      world.log(`evict ${pod}`);
-      return { outcome: 'evicted', pod, qosClass: 'BestEffort', priority: 0 };
+    async listPodsOnNode(node) {
+      world.log(`list ${node}`);
+      return world.pods.filter((p) => p.node === node).map(({ node: _node, ...p }) => p);
     },
-    async replaceNode({ node, provider, dryRun }) {
-      if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
-      if (ownership(node) === 'taken-back') return { outcome: 'taken-back', detail: `${node} taken back` };
-      world.log(`replace ${node} via ${provider}`);
-      return world.replaceOutcome;
+    async resolveWorkloads(pods) {
+      return [...pods];
     },
-    async verifyNodeRecovery({ node }) {
-      world.log(`verify ${node ?? 'workloads'}`);
-      if (world.notReadyVerifications-- > 0) throw new Error('not ready yet');
-      return `verified ${node ?? 'workloads'}`;
+    async evictPod(ref): Promise<EvictionResult> {
+      world.log(`evict ${ref.namespace}/${ref.name}`);
+      const index = world.pods.findIndex((p) => p.namespace === ref.namespace && p.name === ref.name);
+      if (index < 0) return { outcome: 'gone' };
+      const budgets = selecting(ref);
+      const blocking = budgets.filter(([, pdb]) => pdb.allowed <= 0).map(([name]) => name);
+      if (blocking.length > 0)
+        return { outcome: 'blocked', pdbs: blocking, message: 'would violate the PDB' };
+      for (const [, pdb] of budgets) pdb.allowed -= 1;
+      world.pods.splice(index, 1); // a fake kubelet confirms at once
+      return { outcome: 'evicted' };
     },
+    async deletePod(ref) {
+      world.log(`delete ${ref.namespace}/${ref.name}`);
+      const index = world.pods.findIndex((p) => p.namespace === ref.namespace && p.name === ref.name);
+      if (index < 0) return 'gone';
+      world.pods.splice(index, 1);
+      return 'deleted';
+    },
+    async disruptionBudgetsFor(ref) {
+      return selecting(ref).map(([name, pdb]) => ({ name, disruptionsAllowed: pdb.allowed }));
+    },
+    async readWorkloads(workloads): Promise<WorkloadReadiness[]> {
+      world.log('read workloads');
+      const back = world.notReadyVerifications-- <= 0;
+      return workloads.map((w) => ({ ...w, desired: 1, ready: back ? 1 : 0 }));
+    },
+  };
+}
+
+function fakeNotifier(world: FakeWorld): NotifierPort {
+  return {
     async notify(alert) {
       world.alerts.push(alert);
       return [{ channel: 'fake', id: String(world.alerts.length) }];
     },
-    requestPermit: async ({ scope, budget: id, ...request }) =>
-      budget.requestPermit(id ?? disruptionBudgetWorkflowId(scope, taskQueue), scope, request),
-    closedWorkflows: async (ids) => budget.closedWorkflows(ids),
+  };
+}
+
+/** A provider that replaces the node by a Ready `replacement` (when the outcome names one). */
+function fakeProvider(world: FakeWorld, name: string): NodeProvider {
+  return {
+    name,
+    async replace(node) {
+      world.log(`replace ${node} via ${name}`);
+      const outcome = world.replaceOutcome;
+      if (outcome.outcome === 'replaced' && outcome.replacement && !world.nodes.has(outcome.replacement))
+        world.nodes.set(outcome.replacement, {
+          ready: 'True',
+          unschedulable: false,
+          pressure: [],
+          optedOut: false,
+          controlPlane: false,
+          evictable: [],
+        });
+      return outcome;
+    },
   };
 }

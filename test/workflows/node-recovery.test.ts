@@ -14,7 +14,7 @@ import {
   stormSignal,
 } from '../../src/workflows/messages';
 import { nodeRecoveryWorkflow } from '../../src/workflows/node/node-recovery';
-import type { NodeRecoveryInput, NodeRecoveryPolicy, RecoveryPhase } from '../../src/domain';
+import type { NodeRecoveryInput, NodeRecoveryPolicy, PodRef, RecoveryPhase } from '../../src/domain';
 import { FakeWorld } from '../support/fake-activities';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
@@ -23,6 +23,21 @@ let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 let world: FakeWorld;
+/** When set, every human-readable text an activity returns is replaced (see `reworded`). */
+let rewordText = false;
+
+/**
+ * The activity's result with its human-readable parts reworded: plain sentences, `lines` and
+ * `detail`. Typed outcomes and data (names, PDBs, workloads) stay as they are.
+ */
+function reworded(result: unknown): unknown {
+  if (typeof result === 'string') return 'reworded';
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+  const copy: Record<string, unknown> = { ...result };
+  if (Array.isArray(copy.lines)) copy.lines = copy.lines.map(() => 'reworded');
+  if (typeof copy.detail === 'string') copy.detail = 'reworded';
+  return copy;
+}
 
 const policy: NodeRecoveryPolicy = {
   dryRun: false,
@@ -44,10 +59,14 @@ beforeAll(async () => {
   const delegating = Object.fromEntries(
     Object.keys(activities).map((name) => [
       name,
-      (...args: unknown[]) =>
-        (world.activities(env.client, taskQueue) as unknown as Record<string, (...a: unknown[]) => unknown>)[
-          name
-        ]?.(...args),
+      async (...args: unknown[]) => {
+        const current = world.activities(env.client, taskQueue) as unknown as Record<
+          string,
+          (...a: unknown[]) => Promise<unknown>
+        >;
+        const result = await current[name]?.(...args);
+        return rewordText ? reworded(result) : result;
+      },
     ]),
   );
   worker = await Worker.create({
@@ -67,6 +86,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   world = new FakeWorld();
+  rewordText = false;
 });
 
 const started: WorkflowHandle[] = [];
@@ -91,10 +111,11 @@ async function start(
   node: string,
   overrides: Partial<NodeRecoveryPolicy> = {},
   reason: NodeRecoveryInput['reason'] = 'NotReady',
+  suffix = '',
 ) {
   const handle = await env.client.workflow.start(nodeRecoveryWorkflow, {
     taskQueue,
-    workflowId: `${nodeRecoveryWorkflowId(node)}-${expect.getState().currentTestName ?? ''}`,
+    workflowId: `${nodeRecoveryWorkflowId(node)}-${expect.getState().currentTestName ?? ''}${suffix}`,
     args: [{ node, reason, detectedAt: new Date(0).toISOString(), policy: { ...policy, ...overrides } }],
   });
   started.push(handle);
@@ -139,8 +160,8 @@ describe('node recovery workflow', () => {
     const result = await handle.result();
 
     expect(result.outcome).toBe('recovered');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'uncordon node-a']);
-    expect(world.calls).toContain('verify node-a');
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a', 'uncordon node-a']);
+    expect(world.calls).toContain('read workloads');
     expect(world.node('node-a').unschedulable).toBe(false);
   });
 
@@ -150,14 +171,15 @@ describe('node recovery workflow', () => {
     const result = await (await start('node-a')).result();
 
     expect(result.outcome).toBe('replaced');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'replace node-a via sim']);
-    expect(world.calls.filter((c) => c === 'verify node-new')).toHaveLength(4);
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a', 'replace node-a via sim']);
+    // Verification polls: three "not ready yet", then the replacement and the workloads are back.
+    expect(world.calls.filter((c) => c === 'read node-new')).toHaveLength(4);
   });
 
   it('escalates when a PDB blocks the drain until the drain timeout, naming the PDB and leaving the dead node cordoned', async () => {
     world.addNode('node-a');
-    world.drain = { outcome: 'timed-out', blockingPdbs: ['default/web-pdb'], unmanaged: [] };
-    const handle = await start('node-a');
+    world.pdbs.set('default/web-pdb', { allowed: 0, selects: (pod) => pod.name.startsWith('web-') });
+    const handle = await start('node-a', { drainTimeout: '3 seconds' });
     const result = await handle.result();
     const status = await handle.query(statusQuery);
 
@@ -174,11 +196,11 @@ describe('node recovery workflow', () => {
 
   it('uncordons what it cordoned when it escalates and the node is healthy again', async () => {
     world.addNode('node-a');
-    world.drain = { outcome: 'timed-out', blockingPdbs: ['default/web-pdb'], unmanaged: [] };
+    world.pdbs.set('default/web-pdb', { allowed: 0, selects: (pod) => pod.name.startsWith('web-') });
     world.onCall = (call) => {
-      if (call === 'drain node-a') world.node('node-a').ready = 'True';
+      if (call === 'list node-a') world.node('node-a').ready = 'True';
     };
-    const result = await (await start('node-a')).result();
+    const result = await (await start('node-a', { drainTimeout: '3 seconds' })).result();
 
     expect(result.outcome).toBe('escalated');
     expect(world.mutations).toContain('uncordon node-a');
@@ -187,15 +209,23 @@ describe('node recovery workflow', () => {
 
   it('stops instead of fighting when a human uncordons the node mid-drain', async () => {
     world.addNode('node-a');
+    const pdb = { allowed: 0, selects: (pod: PodRef) => pod.name.startsWith('web-') };
+    world.pdbs.set('default/web-pdb', pdb);
+    let refusals = 0;
     world.onCall = (call) => {
-      if (call === 'drain node-a') world.uncordonByHand('node-a');
+      if (call !== 'evict default/web-node-a' || ++refusals > 1) return;
+      // Refused by the PDB; meanwhile a person uncordons the node, and the PDB is relaxed soon after.
+      world.uncordonByHand('node-a');
+      setTimeout(() => (pdb.allowed = 1), 200);
     };
     const handle = await start('node-a');
     const result = await handle.result();
 
     expect(result.outcome).toBe('stopped');
     expect((await handle.query(statusQuery)).phase).toBe('Stopped');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    // Only the refused attempt: no eviction after the uncordon, though the PDB allowed one.
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a']);
+    expect(world.pods.map((p) => p.name)).toContain('web-node-a');
     expect(world.alerts).toEqual([expect.objectContaining({ title: 'Recovery of node-a stopped' })]);
   });
 
@@ -207,14 +237,14 @@ describe('node recovery workflow', () => {
     const result = await handle.result();
 
     expect(result.outcome).toBe('stopped');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a']);
     expect(world.node('node-a').unschedulable).toBe(false);
   });
 
   it('a detector restarted within the failure episode does not start again a recovery a person stopped; a new episode does', async () => {
     world.addNode('node-r');
     world.onCall = (call) => {
-      if (call === 'drain node-r') world.uncordonByHand('node-r');
+      if (call === 'list node-r') world.uncordonByHand('node-r');
     };
     const gateway = temporalRecoveryGateway(env.client, taskQueue);
     const input = {
@@ -230,7 +260,7 @@ describe('node recovery workflow', () => {
     const { closeTime } = await handle.describe();
 
     await expect(gateway.start(input, 0)).resolves.toEqual({ ...first, declined: 'stopped-by-person' });
-    expect(world.mutations).toEqual(['cordon node-r', 'drain node-r']);
+    expect(world.mutations).toEqual(['cordon node-r', 'evict default/web-node-r']);
 
     world.onCall = () => undefined;
     world.node('node-r').ready = 'True';
@@ -292,7 +322,7 @@ describe('node recovery workflow', () => {
     expect(result.outcome).toBe('healed');
     expect((await second.query(statusQuery)).phase).toBe('Recovered');
     expect(world.mutations).not.toContain('cordon node-b');
-    expect(world.mutations).not.toContain('drain node-b');
+    expect(world.mutations).not.toContain('evict default/web-node-b');
     await waitForBudget('nodes', (b) => b.holders.length === 0 && b.waiting.length === 0);
   });
 
@@ -305,8 +335,8 @@ describe('node recovery workflow', () => {
 
     expect(result.outcome).toBe('gone');
     expect((await handle.query(statusQuery)).phase).toBe('Skipped');
-    expect(world.calls).toContain('verify workloads');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.calls).toContain('read workloads');
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a']);
     expect(world.alerts).toEqual([]);
     await waitForBudget('nodes', (b) => b.holders.length === 0);
   });
@@ -314,7 +344,7 @@ describe('node recovery workflow', () => {
   it('ends without escalating when the node is deleted mid-drain', async () => {
     world.addNode('node-a');
     world.onCall = (call) => {
-      if (call === 'drain node-a') world.nodes.delete('node-a');
+      if (call === 'list node-a') world.nodes.delete('node-a');
     };
     const result = await (await start('node-a')).result();
 
@@ -349,7 +379,7 @@ describe('node recovery workflow', () => {
     const result = await handle.result();
 
     expect(result.outcome).toBe('recovered');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a', 'uncordon node-a']);
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a', 'uncordon node-a']);
   });
 
   it('does not replace a node a human uncordoned while the replacement waited for approval', async () => {
@@ -363,7 +393,7 @@ describe('node recovery workflow', () => {
     await handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] });
 
     expect((await handle.result()).outcome).toBe('stopped');
-    expect(world.mutations).toEqual(['cordon node-a', 'drain node-a']);
+    expect(world.mutations).toEqual(['cordon node-a', 'evict default/web-node-a']);
   });
 
   it('evicts nothing more for memory pressure once a human uncordoned the node', async () => {
@@ -456,7 +486,7 @@ describe('node recovery workflow', () => {
     expect(world.mutations).toEqual([]);
     expect(result.actions).toEqual([
       'would cordon node-a',
-      'would evict default/web-1 from node-a',
+      'dry-run drain of node-a: would evict default/web-node-a',
       'would replace node-a through sim',
     ]);
   });
@@ -580,5 +610,55 @@ describe('node recovery workflow', () => {
       'Draining',
       'AwaitingRecovery',
     ]);
+  });
+
+  it('takes the same decisions whatever wording the activities use', async () => {
+    const scenarios: [string, (world: FakeWorld) => Partial<NodeRecoveryPolicy>][] = [
+      ['replaced', () => ({})],
+      [
+        'escalated behind a PDB',
+        (w) => {
+          w.pdbs.set('default/web-pdb', { allowed: 0, selects: (pod) => pod.name.startsWith('web-') });
+          return { drainTimeout: '3 seconds' };
+        },
+      ],
+      [
+        'cordoned by someone else',
+        (w) => {
+          w.node('node-a').unschedulable = true;
+          return {};
+        },
+      ],
+      ['dry-run', () => ({ dryRun: true })],
+      [
+        'memory pressure relieved',
+        (w) => {
+          Object.assign(w.node('node-a'), { ready: 'True', pressure: ['MemoryPressure'] });
+          w.onCall = (call) => {
+            if (call.startsWith('evict ')) w.node('node-a').pressure = [];
+          };
+          return {};
+        },
+      ],
+    ];
+    const runs: Record<string, unknown>[] = [];
+    for (const reword of [false, true]) {
+      for (const [name, arrange] of scenarios) {
+        world = new FakeWorld().addNode('node-a', { evictable: ['batch/cache-1'] });
+        rewordText = reword;
+        const overrides = arrange(world);
+        const reason = name === 'memory pressure relieved' ? 'MemoryPressure' : 'NotReady';
+        const handle = await start('node-a', overrides, reason, `${name}-${reword}`);
+        const { outcome } = await handle.result();
+        const { phase } = await handle.query(statusQuery);
+        // Distinct mutations: how often a PDB-refused eviction is retried depends on the clock.
+        runs.push({ name, outcome, phase, mutations: [...new Set(world.mutations)] });
+      }
+    }
+    const [plain, reworded] = [runs.slice(0, scenarios.length), runs.slice(scenarios.length)];
+    expect(reworded).toEqual(plain);
+    expect(new Set(plain.map((r) => r.outcome))).toEqual(
+      new Set(['replaced', 'escalated', 'stopped', 'recovered']),
+    );
   });
 });
