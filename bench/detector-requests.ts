@@ -11,7 +11,7 @@ import { createClusterConfigSource } from '../src/activities/kubernetes/live-con
 import { silentLogger } from '../src/logging';
 import { createDetector } from '../src/starter/detector';
 import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
-import { loadLabKubeConfig, sleep } from '../test/support/sim';
+import { loadLabKubeConfig, sleep } from '../tools/sim';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 120);

@@ -30,7 +30,8 @@ import { silentLogger } from '../src/logging';
 import { createDetector } from '../src/starter/detector';
 import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
 import { nodeRecoveryWorkflowId } from '../src/starter/recoveries';
-import { failNode, isPodReady, loadLabKubeConfig, recoverNode, sleep } from '../test/support/sim';
+import { failNode, isPodReady, loadLabKubeConfig, recoverNode, sleep } from '../tools/sim';
+import { samplesOf } from '../tools/sim/prometheus';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -185,13 +186,9 @@ type Counts = Map<string, number>;
 async function scrapeRequests(): Promise<Counts> {
   const { body } = await apiGet('/metrics');
   const counts: Counts = new Map();
-  for (const line of body.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as const),
-    );
+  for (const { labels, value } of samplesOf(body, 'apiserver_request_total')) {
     const key = `${labels.verb} ${labels.resource || '(none)'}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    counts.set(key, (counts.get(key) ?? 0) + value);
   }
   return counts;
 }

@@ -46,7 +46,7 @@ NOT_READY_TOLERATION="${K8S_NOT_READY_TOLERATION_SECONDS:-30}"
 UNREACHABLE_TOLERATION="${K8S_UNREACHABLE_TOLERATION_SECONDS:-30}"
 TIMEOUT="${K8S_UP_TIMEOUT:-120}"
 
-# Shared with test/support/sim.ts and lab/k8s/kwok-config.yaml.
+# Shared with tools/sim/index.ts and lab/k8s/kwok-config.yaml.
 MANAGED_LABEL="sim.self-healing.dev/managed"
 SERVICE_CIDR="10.96.0.0/16"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)

@@ -44,7 +44,7 @@ import {
   readNodeOrUndefined,
   statusCodeOf,
   waitFor,
-} from '../support/sim';
+} from '../../tools/sim';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const run = Date.now().toString(36);

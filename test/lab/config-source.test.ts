@@ -10,7 +10,7 @@ import type { LiveConfigSource } from '../../src/activities/kubernetes/live-conf
 import { createClusterConfigSource } from '../../src/activities/kubernetes/live-config-source';
 import { silentLogger } from '../../src/logging';
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
-import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';
+import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../../tools/sim';
 
 // A namespace and name of its own, which also proves both are options.
 const namespace = `config-source-${Date.now().toString(36)}`;

@@ -23,7 +23,7 @@ import { createClusterConfigSource } from '../../src/activities/kubernetes/live-
 import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import { silentLogger } from '../../src/logging';
 import { WORKER_COMPONENT } from '../../src/worker/live-config';
-import { loadLabKubeConfig, statusCodeOf, waitFor } from '../support/sim';
+import { loadLabKubeConfig, statusCodeOf, waitFor } from '../../tools/sim';
 
 const deployDir = join(__dirname, '..', '..', 'deploy');
 const namespace = 'self-healing';

@@ -23,7 +23,7 @@ import { stormRelay } from '../../src/starter/storm-relay';
 import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
 import { devServerAddress } from '../support/lab';
-import { failNode, flapNode, loadLabKubeConfig, recoverNode, sleep, waitFor } from '../support/sim';
+import { failNode, flapNode, loadLabKubeConfig, recoverNode, sleep, waitFor } from '../../tools/sim';
 
 const namespace = `detector-${Date.now().toString(36)}`;
 const configName = 'self-healing-config';

@@ -1,7 +1,7 @@
 /**
  * The simulated cluster behaves like Kubernetes where the product depends on it: scheduling,
  * PodDisruptionBudgets and the Eviction API, node-lifecycle taints and taint-based eviction, and
- * every failure test/support/sim.ts can inject. Runs against the lab started by `make test`
+ * every failure tools/sim can inject. Runs against the lab started by `make test`
  * (KUBECONFIG points at it); without it the suite fails, it never skips.
  */
 import type { KubeConfig, V1Deployment, V1Node, V1Pod } from '@kubernetes/client-node';
@@ -13,7 +13,7 @@ import {
   PolicyV1Api,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import type { NodeFailure } from '../support/sim';
+import type { NodeFailure } from '../../tools/sim';
 import {
   Sim,
   conditionOf,
@@ -36,7 +36,7 @@ import {
   stickPodTerminating,
   unreadyPod,
   waitFor,
-} from '../support/sim';
+} from '../../tools/sim';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const namespace = `k8s-sim-${Date.now().toString(36)}`;

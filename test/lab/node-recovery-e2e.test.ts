@@ -60,8 +60,8 @@ import {
   recoverNode,
   sleep,
   waitFor,
-} from '../support/sim';
-import type { Flapping } from '../support/sim';
+} from '../../tools/sim';
+import type { Flapping } from '../../tools/sim';
 
 const runId = randomUUID().slice(0, 8);
 const taskQueue = `e2e-${runId}`;

@@ -14,7 +14,7 @@ import { createDetectorKubernetes } from '../../src/activities/kubernetes/watch'
 import type { LiveAdapters } from '../../src/worker/live-config';
 import { WORKER_COMPONENT, createLiveAdapters } from '../../src/worker/live-config';
 import type { Alert } from '../../src/domain';
-import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../support/sim';
+import { loadLabKubeConfig, replaceConfigMapData, waitFor } from '../../tools/sim';
 
 const suffix = Date.now().toString(36);
 // A namespace and ConfigMap of its own, and a node without the kwok label: nobody else touches it.

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { sleep } from './sim';
+import { sleep } from '../../tools/sim';
 
 const repoRoot = path.resolve(__dirname, '../..');
 

@@ -12,8 +12,6 @@
  * - other pod states: status patches, which kwok leaves alone once a pod is Running.
  */
 import { existsSync } from 'node:fs';
-import { request } from 'node:https';
-import type { RequestOptions } from 'node:https';
 import type { V1Node, V1Pod, V1ContainerStatus, V1PodCondition } from '@kubernetes/client-node';
 import {
   ApiException,
@@ -23,6 +21,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { apiserverMetrics, samplesOf } from './prometheus';
 
 /** Labels, finalizers and values shared with lab/k8s/kwok-config.yaml and scripts/lab/k8s-up.sh. */
 export const Sim = {
@@ -666,30 +665,8 @@ export function isPodReady(pod: V1Pod | undefined): boolean {
  * apiserver's own /metrics with the lab's admin credentials.
  */
 export async function apiserverRequests(kc: KubeConfig, match: (labels: string) => boolean): Promise<number> {
-  const server = new URL(kc.getCurrentCluster()?.server ?? '');
-  const options: RequestOptions = {
-    hostname: server.hostname,
-    port: server.port,
-    path: '/metrics',
-    method: 'GET',
-  };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('apiserver_request_total{') && match(line.slice(0, line.lastIndexOf('}') + 1)))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+  const samples = samplesOf(await apiserverMetrics(kc), 'apiserver_request_total');
+  return samples.filter((s) => match(s.labelText)).reduce((total, s) => total + s.value, 0);
 }
 
 /**
