@@ -3,6 +3,11 @@
  * configurable). Keys are the design document's snake_case names; values are strings in the
  * ConfigMap and are coerced and range-checked here. An invalid ConfigMap never replaces the last
  * good one (see ./config-source.ts).
+ *
+ * The design's keys stay flat. Each area the design does not cover gets a section of dotted keys,
+ * `<area>.<key>` (today `workload.*`), validated by the same schema. Secrets (tokens, signing
+ * secrets, passwords, routing keys) never go in the ConfigMap: a key that looks like one is
+ * rejected; they come from a Secret mounted as environment.
  */
 import { z } from 'zod';
 import { describeIssues } from './env';
@@ -24,6 +29,33 @@ const budget = z
 
 export const NodeProviders = ['sim', 'cluster-api', 'delete-node', 'none'] as const;
 export type NodeProviderName = (typeof NodeProviders)[number];
+
+/** Workload recovery (the design's restart strategy). */
+const workloadSection = z
+  .object({
+    /** Restarts the restart strategy tries before it escalates. @default 3 */
+    restart_attempts: z.coerce.number().int().min(1).max(10).default(3),
+    /** Seconds between restart attempts (a durable timer). @default 30 */
+    restart_interval: seconds(5, 600, 30),
+  })
+  .strict();
+
+/** The sections of dotted keys, by area: `workload.restart_attempts` is `workload` → `restart_attempts`. */
+export const ConfigSections = { workload: workloadSection } as const;
+
+/** Every key a ConfigMap may hold: the flat keys, and each section's keys as `<area>.<key>`. */
+export function recoveryConfigKeys(): string[] {
+  return Object.entries(recoveryConfigSchema.shape).flatMap(([key]) =>
+    Object.hasOwn(ConfigSections, key)
+      ? Object.keys(ConfigSections[key as keyof typeof ConfigSections].shape).map(
+          (inner) => `${key}.${inner}`,
+        )
+      : [key],
+  );
+}
+
+/** Key names that hold secrets, which never belong in a ConfigMap. */
+const SECRET_KEY = /(token|secret|password|routing_key|api_key)$/i;
 
 export const recoveryConfigSchema = z
   .object({
@@ -71,6 +103,7 @@ export const recoveryConfigSchema = z
     api_max_concurrency: z.coerce.number().int().min(1).max(100).default(10),
     /** Client-side rate limit for Kubernetes API calls per worker, requests per second, applied live. @default 20 */
     api_qps: z.coerce.number().min(1).max(1000).default(20),
+    workload: workloadSection.prefault({}),
   })
   .strict();
 
@@ -92,10 +125,31 @@ export class InvalidRecoveryConfigError extends Error {
  * @throws InvalidRecoveryConfigError naming every bad key and value; unknown keys are errors too.
  */
 export function parseRecoveryConfig(data: Record<string, unknown> | undefined): RecoveryConfig {
-  const input = data ?? {};
+  const secrets = Object.keys(data ?? {})
+    .filter((key) => SECRET_KEY.test(key))
+    .map(
+      (key) =>
+        `${key}: secrets never go in the ConfigMap; put it in a Secret and the environment (value not shown)`,
+    );
+  if (secrets.length > 0) throw new InvalidRecoveryConfigError(secrets);
+  const input = sectioned(data ?? {});
   const result = recoveryConfigSchema.safeParse(input);
   if (!result.success) throw new InvalidRecoveryConfigError(describeIssues(result.error.issues, input));
   return result.data;
+}
+
+/** ConfigMap data with each section's dotted keys gathered under its area; other keys as they are. */
+function sectioned(data: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    const dot = key.indexOf('.');
+    const area = key.slice(0, dot);
+    if (dot > 0 && Object.hasOwn(ConfigSections, area)) {
+      const section = (input[area] ??= {}) as Record<string, unknown>;
+      section[key.slice(dot + 1)] = value;
+    } else input[key] = value;
+  }
+  return input;
 }
 
 /** The budget as a node count for a cluster of `totalNodes` (at least 1). */

@@ -64,4 +64,43 @@ describe('recovery config', () => {
     expect(maxDisruptedNodes({ max_disrupted_nodes: '10%' }, 50)).toBe(5);
     expect(maxDisruptedNodes({ max_disrupted_nodes: '10%' }, 5)).toBe(1);
   });
+
+  describe('sections (`<area>.<key>`)', () => {
+    const issuesOf = (data: Record<string, string>): readonly string[] => {
+      try {
+        parseRecoveryConfig(data);
+      } catch (error) {
+        if (error instanceof InvalidRecoveryConfigError) return error.issues;
+        throw error;
+      }
+      throw new Error(`accepted ${JSON.stringify(data)}`);
+    };
+
+    it("have the design's restart strategy as the workload defaults, and take dotted keys", () => {
+      expect(defaultRecoveryConfig.workload).toEqual({ restart_attempts: 3, restart_interval: 30 });
+      expect(parseRecoveryConfig({ 'workload.restart_attempts': '5', dry_run: 'true' })).toMatchObject({
+        dry_run: true,
+        workload: { restart_attempts: 5, restart_interval: 30 },
+      });
+    });
+
+    it('reject a bad value naming the dotted key and the value', () => {
+      expect(issuesOf({ 'workload.restart_interval': '1' })).toEqual([
+        expect.stringMatching(/^workload\.restart_interval: .*\(got "1"\)$/),
+      ]);
+    });
+
+    it('reject an unknown key of a section, and an unknown area', () => {
+      expect(issuesOf({ 'workload.restart_atempts': '3' }).join()).toMatch(/workload.*restart_atempts/);
+      expect(issuesOf({ 'services.check_path': '/healthz' }).join()).toMatch(/services\.check_path/);
+    });
+
+    it('reject a secret-looking key without echoing its value: secrets come from a Secret and the environment', () => {
+      const issues = issuesOf({ 'notifications.slack_bot_token': 'xoxb-123' });
+      expect(issues).toEqual([
+        expect.stringMatching(/^notifications\.slack_bot_token: secrets never go in the ConfigMap/),
+      ]);
+      expect(issues.join()).not.toContain('xoxb');
+    });
+  });
 });
