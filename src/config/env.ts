@@ -16,6 +16,12 @@ export const envSchema = z.object({
   /** Client certificate and key for mTLS to Temporal; both or neither. */
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /** CA certificate (PEM path) that signed the Temporal server's certificate; turns TLS on. */
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  /** The server name to verify in Temporal's certificate, when it differs from the address host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** API key for Temporal Cloud (or a server that takes one); turns TLS on. Never logged. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   /** Path to a kubeconfig; unset means in-cluster config, then ~/.kube/config. */
   KUBECONFIG: z.string().min(1).optional(),
   /** Name of the ConfigMap holding the recovery config (see src/config/recovery-config.ts). @default 'self-healing-config' */
@@ -61,7 +67,7 @@ export function describeIssues(
 export function loadEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
   if (!result.success) {
-    const issues = describeIssues(result.error.issues, source, ['TEMPORAL_TLS_KEY']);
+    const issues = describeIssues(result.error.issues, source, ['TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY']);
     throw new ConfigError(`invalid environment:\n  ${issues.join('\n  ')}`, issues);
   }
   const env = result.data;
