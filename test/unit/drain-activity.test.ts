@@ -54,7 +54,7 @@ const input: DrainInput = {
   dryRun: false,
   timeout: '5 minutes',
   deleteEmptyDirData: true,
-  deleteUnmanaged: false,
+  unmanagedPods: 'skip',
 };
 
 /** Runs the drain activity in a mock activity context (heartbeat details of a previous attempt, if any). */
@@ -195,5 +195,25 @@ describe('drain activity across attempts', () => {
     expect(evictions.filter((at) => at > (uncordonedAt ?? 0) + 1_000)).toEqual([]);
     expect(reads).toBeLessThanOrEqual(Math.ceil(elapsed / 1_000) + 1);
     expect(summary.lines).toContainEqual(expect.stringMatching(/no longer cordoned by this recovery/));
+  });
+
+  it('reads the choice on unmanaged pods from drains scheduled by older workflow code (deleteUnmanaged)', async () => {
+    const bare = { ...pod('bare-1', web), controller: undefined, workload: undefined };
+    const deleted: string[] = [];
+    const cluster: ClusterPort = {
+      ...clusterWith([bare]),
+      deletePod: async (ref) => {
+        deleted.push(ref.name);
+        return 'deleted';
+      },
+    };
+    const { unmanagedPods: _new, ...older } = input;
+    await drain(new MockActivityEnvironment(), cluster, {
+      ...older,
+      deleteUnmanaged: true,
+      timeout: '1 second',
+    } as unknown as DrainInput);
+
+    expect(deleted).toEqual(['bare-1']);
   });
 });

@@ -66,7 +66,7 @@ export function createDrainActivity({
         {
           node: input.node,
           deleteEmptyDirData: input.deleteEmptyDirData,
-          unmanagedPods: input.deleteUnmanaged ? 'delete' : 'skip',
+          unmanagedPods: input.unmanagedPods ?? (input.deleteUnmanaged ? 'delete' : 'skip'),
           timeoutMs: Math.max(0, checkpoint.deadline - Date.now()),
           dryRun: input.dryRun,
           concurrency: drainConcurrency(),

@@ -12,8 +12,13 @@ export interface NodeActionInput {
 export interface DrainInput extends NodeActionInput {
   timeout: Duration;
   deleteEmptyDirData: boolean;
-  /** Delete pods without a controller (only after a human approved it). */
-  deleteUnmanaged: boolean;
+  /**
+   * Pods without a controller: leave them (`skip`), or delete them (`delete`, only after a human
+   * approved it; the policy's `approve`).
+   */
+  unmanagedPods: 'skip' | 'delete';
+  /** The same choice as a boolean, in the input of drains scheduled by older workflow code. */
+  deleteUnmanaged?: boolean;
 }
 
 export interface CordonSummary {

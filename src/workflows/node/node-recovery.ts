@@ -112,7 +112,7 @@ class NodeRecovery extends NodeSteps {
       timeout: this.policy.drainTimeout,
       deleteEmptyDirData: this.policy.deleteEmptyDirData,
     };
-    let report = await this.drained(await drainNode({ ...request, deleteUnmanaged: false }));
+    let report = await this.drained(await drainNode({ ...request, unmanagedPods: 'skip' }));
     if (report.unmanaged.length > 0 && this.policy.unmanagedPods === 'approve') {
       const names = report.unmanaged.map((p) => `${p.namespace}/${p.name}`).join(', ');
       const detail = `delete pods without a controller: ${names}`;
@@ -123,7 +123,7 @@ class NodeRecovery extends NodeSteps {
       ) {
         const health = this.checks.fresh ? await this.read(report.workloads) : undefined;
         if (health?.ready === 'True') this.record(`${this.node} is Ready again: left ${names} in place`);
-        else report = await this.drained(await drainNode({ ...request, deleteUnmanaged: true }));
+        else report = await this.drained(await drainNode({ ...request, unmanagedPods: 'delete' }));
       }
     }
     return report.outcome === 'timed-out' ? undefined : report.workloads;
