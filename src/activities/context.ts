@@ -4,6 +4,7 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import type { NodeHealth } from '../domain';
+import { MANAGER } from '../domain';
 import type { NodesPort } from './ports';
 
 export const workflowId = (): string => activityInfo().workflowExecution?.workflowId ?? 'unknown';
@@ -11,18 +12,36 @@ export const workflowId = (): string => activityInfo().workflowExecution?.workfl
 /** The run that owns what this activity cordons. */
 export const cordonOwner = (): string => activityInfo().workflowExecution?.runId ?? 'unknown';
 
+/**
+ * How the calling workflow owns cordons: `run` (by its run ID, the current rule). Absent in the
+ * input of workflows that replay the code path from before owners: the product's `cordoned-by`
+ * annotation alone decides for them, as it did when they cordoned.
+ */
+export interface OwnershipInput {
+  ownership?: 'run';
+}
+
+/** The owner to write and check for this input: the run, or none for the older rule. */
+export const ownerFor = (input: OwnershipInput): string | undefined =>
+  input.ownership === 'run' ? cordonOwner() : undefined;
+
 /** Whose a node is, read right before a mutation: see {@link NodesPort.cordon} for ownership. */
 export type Ownership = 'ours' | 'taken-back' | 'gone';
 
-/** Whose the node is, from a read: still cordoned by this run, taken back by someone, or deleted. */
-export function ownershipOf(health: NodeHealth): Ownership {
+/** Whose the node is, from a read: still cordoned by `owner` (see {@link ownerFor}), taken back, or deleted. */
+export function ownershipOf(health: NodeHealth, owner: string | undefined): Ownership {
   if (health.ready === 'gone') return 'gone';
-  return health.unschedulable && health.cordonOwner === cordonOwner() ? 'ours' : 'taken-back';
+  const named = owner === undefined ? health.cordonedBy === MANAGER : health.cordonOwner === owner;
+  return health.unschedulable && named ? 'ours' : 'taken-back';
 }
 
 /** Reads the node and says whose it is. */
-export async function ownership(nodes: Pick<NodesPort, 'readNodeHealth'>, node: string): Promise<Ownership> {
-  return ownershipOf(await nodes.readNodeHealth(node));
+export async function ownership(
+  nodes: Pick<NodesPort, 'readNodeHealth'>,
+  node: string,
+  owner: string | undefined,
+): Promise<Ownership> {
+  return ownershipOf(await nodes.readNodeHealth(node), owner);
 }
 
 /**

@@ -16,9 +16,10 @@ export interface CordonRequest {
   /**
    * What makes the cordon this recovery's own: its workflow run ID, written on the node. Unique to
    * the run, so a later recovery of the same node (same workflow ID) never takes an earlier cordon,
-   * or a human's, for its own.
+   * or a human's, for its own. Undefined for recoveries started before owners existed (they
+   * replay the older code path): for them the product's `cordoned-by` annotation alone decides.
    */
-  owner: string;
+  owner: string | undefined;
 }
 
 /**
@@ -82,7 +83,7 @@ export interface NodesPort {
    * product's annotations. On a node that is schedulable already it only clears annotations that
    * name `owner`.
    */
-  uncordon(node: string, owner: string): Promise<UncordonResult>;
+  uncordon(node: string, owner: string | undefined): Promise<UncordonResult>;
 }
 
 /** Pods on a node, and the two ways the product makes one leave. */

@@ -49,6 +49,7 @@ function clusterWith(pods: PodOnNode[]): ClusterPort {
 }
 
 const input: DrainInput = {
+  ownership: 'run',
   node: 'node-a',
   reason: 'drain',
   dryRun: false,
@@ -215,5 +216,27 @@ describe('drain activity across attempts', () => {
     } as unknown as DrainInput);
 
     expect(deleted).toEqual(['bare-1']);
+  });
+
+  it('keeps the older ownership rule for recoveries that replay the path from before owners: the product annotation alone', async () => {
+    // A drain scheduled by such a recovery carries no `ownership`; its node was cordoned by the
+    // older code, with `cordoned-by` and no owner. It must go on draining, not stop as taken back.
+    const legacyNode = (): ClusterPort => ({
+      ...evictingCluster(['web-1', 'web-2'].map((name) => pod(name, web))).cluster,
+      readNodeHealth: async (node) => ({
+        node,
+        ready: 'False',
+        unschedulable: true,
+        cordonedBy: 'temporal-self-healing',
+      }),
+    });
+    const { ownership: _run, ...older } = input;
+    const summary = await drain(new MockActivityEnvironment(), legacyNode(), older);
+
+    expect(summary.outcome).toBe('drained');
+    expect(summary.lines).toContainEqual(expect.stringMatching(/^evicted default\/web-1/));
+    // Under the current rule the same node is not this run's: nothing is evicted.
+    const current = await drain(new MockActivityEnvironment(), legacyNode(), input);
+    expect(current.outcome).toBe('taken-back');
   });
 });

@@ -574,6 +574,25 @@ describe('drainNode: a node taken back or deleted mid-drain', () => {
     expect(report.workloads.map((w) => w.name)).toEqual(['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
   });
 
+  test('a failed read of the node starts no further eviction and fails the drain (the activity retries it)', async () => {
+    const { cluster, hooks } = setup();
+    cluster.pods = many(8);
+    cluster.evictionTurns = () => 3;
+    let reads = 0;
+    const drained = drainNode(
+      cluster,
+      { ...drainOptions, concurrency: 4 },
+      {
+        ...hooks,
+        stillOurs: () =>
+          ++reads === 3 ? Promise.reject(new Error('apiserver 503')) : Promise.resolve('ours'),
+      },
+    );
+
+    await expect(drained).rejects.toThrow('apiserver 503');
+    expect(cluster.evictions).toHaveLength(2);
+  });
+
   test('a node deleted mid-drain ends it as node-gone; approved deletions of unmanaged pods stop too', async () => {
     const { cluster, hooks } = setup();
     cluster.pods = [pod('bare', { controller: undefined, workload: undefined }), pod('web-1')];

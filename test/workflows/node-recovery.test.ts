@@ -272,6 +272,23 @@ describe('node recovery workflow', () => {
     expect((await again.result()).outcome).toBe('healed');
   });
 
+  it('stops instead of verifying when a person takes the cordon over just before the uncordon', async () => {
+    world.addNode('node-a');
+    world.onCall = (call) => {
+      // The person removes the product's owner annotation: the cordon is theirs now.
+      if (call === 'uncordon node-a') delete world.node('node-a').owner;
+    };
+    const handle = await start('node-a');
+    await waitForPhase(handle, 'AwaitingRecovery');
+    world.node('node-a').ready = 'True';
+    await ready(handle);
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('stopped');
+    expect(world.node('node-a').unschedulable).toBe(true);
+    expect(world.calls).not.toContain('read workloads');
+  });
+
   it('never touches a node someone else cordoned', async () => {
     world.addNode('node-a', { unschedulable: true });
     const result = await (await start('node-a')).result();

@@ -8,6 +8,7 @@ import { defaultRecoveryConfig } from '../../config/recovery-config';
 import type { PodRef } from '../../domain';
 import type { EvictionResult, PodOnNode, PodsPort } from '../ports';
 import { decide } from './decide';
+import { inOrder } from './in-order';
 import type { DrainHooks, DrainOptions, DrainProgress, DrainReport } from './types';
 import { closingLine } from './report';
 import {
@@ -134,44 +135,19 @@ export class Drain {
   private async evictDue(): Promise<void> {
     const now = this.hooks.now();
     const due = [...this.toEvict].filter(([, pending]) => pending.nextAttemptAt <= now);
-    const results: ({ result: EvictionResult } | { error: unknown } | undefined)[] = [];
-    let started = 0;
-    let applied = 0;
-    let failed = false;
     let reportedAt = now;
-    const applyInOrder = (): void => {
-      for (let r = results[applied]; r && applied < due.length; r = results[++applied]) {
-        const [uid, pending] = due[applied] as [string, PendingEviction];
-        if ('result' in r) this.applyEviction(uid, pending, r.result);
-      }
-      if (this.hooks.now() - reportedAt >= PROGRESS_INTERVAL_MS) {
+    await inOrder(due, {
+      concurrency: this.options.concurrency ?? defaultRecoveryConfig.api_max_concurrency,
+      work: ([, { pod }]) => this.cluster.evictPod(pod, pod.terminationGracePeriodSeconds),
+      apply: ([uid, pending], result) => this.applyEviction(uid, pending, result),
+      mayStart: () => this.mayMutate(),
+      cancelled: () => this.hooks.isCancelled?.() ?? false,
+      afterEach: () => {
+        if (this.hooks.now() - reportedAt < PROGRESS_INTERVAL_MS) return;
         reportedAt = this.hooks.now();
         this.hooks.onProgress(this.progress());
-      }
-    };
-    const evictor = async (): Promise<void> => {
-      while (started < due.length && !failed && !this.hooks.isCancelled?.()) {
-        if (!(await this.mayMutate()) || started >= due.length) break;
-        const index = started++;
-        const { pod } = (due[index] as [string, PendingEviction])[1];
-        try {
-          results[index] = { result: await this.cluster.evictPod(pod, pod.terminationGracePeriodSeconds) };
-        } catch (error) {
-          results[index] = { error };
-          failed = true;
-        }
-        applyInOrder();
-      }
-    };
-    const concurrency = Math.max(1, this.options.concurrency ?? defaultRecoveryConfig.api_max_concurrency);
-    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, evictor));
-    // Evictions after a failure (or a cancellation) were never started: apply what did happen.
-    due.forEach(([uid, pending], index) => {
-      const r = results[index];
-      if (index >= applied && r && 'result' in r) this.applyEviction(uid, pending, r.result);
+      },
     });
-    const failure = results.find((r) => r !== undefined && 'error' in r);
-    if (failure && 'error' in failure) throw failure.error;
   }
 
   private applyEviction(uid: string, pending: PendingEviction, result: EvictionResult): void {

@@ -28,6 +28,15 @@ interface NodePatch {
 const ownerOf = (node: V1Node): string | undefined =>
   node.metadata?.annotations?.[NodeAnnotations.cordonOwner];
 
+/**
+ * Whether the node's annotations name `owner`; without an owner (a recovery from before owners
+ * existed) the product's `cordoned-by` annotation alone does, as it did then.
+ */
+const namesOwner = (node: V1Node, owner: string | undefined): boolean =>
+  owner === undefined
+    ? node.metadata?.annotations?.[NodeAnnotations.cordonedBy] === MANAGER
+    : ownerOf(node) === owner;
+
 function readyOf(node: V1Node): NodeHealth['ready'] {
   const status = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   return status === 'True' || status === 'False' ? status : 'Unknown';
@@ -77,23 +86,23 @@ function cordonDecision({ reason, workflowId, owner }: CordonRequest): Decision<
   return (node) => {
     if (!node) return { result: 'gone' };
     if (node.spec?.unschedulable)
-      return { result: ownerOf(node) === owner ? 'already-ours' : 'someone-elses' };
+      return { result: namesOwner(node, owner) ? 'already-ours' : 'someone-elses' };
     // Annotations on a schedulable node are stale (kubectl uncordon leaves them): overwrite them.
     const annotations = {
       [NodeAnnotations.cordonedBy]: MANAGER,
       [NodeAnnotations.cordonReason]: reason,
       [NodeAnnotations.workflowId]: workflowId,
-      [NodeAnnotations.cordonOwner]: owner,
+      [NodeAnnotations.cordonOwner]: owner ?? null,
     };
     return { result: 'cordoned', patch: { metadata: { annotations }, spec: { unschedulable: true } } };
   };
 }
 
 /** Uncordons only `owner`'s cordon; on a schedulable node, clears only `owner`'s annotations. */
-function uncordonDecision(owner: string): Decision<UncordonResult> {
+function uncordonDecision(owner: string | undefined): Decision<UncordonResult> {
   return (node) => {
     if (!node) return { result: 'gone' };
-    const ours = ownerOf(node) === owner;
+    const ours = namesOwner(node, owner);
     if (!node.spec?.unschedulable)
       return {
         result: 'not-cordoned',

@@ -1,7 +1,7 @@
 /** Reading a node, and the cordon the product owns by workflow run. */
 import { log } from '@temporalio/activity';
 import type { NodeHealth } from '../../domain';
-import { cordonOwner, workflowId } from '../context';
+import { ownerFor, workflowId } from '../context';
 import type { EventsPort, NodesPort } from '../ports';
 import type { CordonSummary, NodeActionInput, UncordonSummary } from './types';
 
@@ -11,9 +11,15 @@ export function createCordonActivities({ cluster }: { cluster: NodesPort & Event
       return cluster.readNodeHealth(node);
     },
 
-    async cordonNode({ node, reason, dryRun }: NodeActionInput): Promise<CordonSummary> {
+    async cordonNode(input: NodeActionInput): Promise<CordonSummary> {
+      const { node, reason, dryRun } = input;
       if (dryRun) return { outcome: 'would-cordon' };
-      const outcome = await cluster.cordon({ node, reason, workflowId: workflowId(), owner: cordonOwner() });
+      const outcome = await cluster.cordon({
+        node,
+        reason,
+        workflowId: workflowId(),
+        owner: ownerFor(input),
+      });
       if (outcome === 'cordoned') {
         await cluster.recordNodeEvent(node, {
           type: 'Warning',
@@ -25,9 +31,10 @@ export function createCordonActivities({ cluster }: { cluster: NodesPort & Event
       return { outcome };
     },
 
-    async uncordonNode({ node, reason, dryRun }: NodeActionInput): Promise<UncordonSummary> {
+    async uncordonNode(input: NodeActionInput): Promise<UncordonSummary> {
+      const { node, reason, dryRun } = input;
       if (dryRun) return { outcome: 'would-uncordon' };
-      const outcome = await cluster.uncordon(node, cordonOwner());
+      const outcome = await cluster.uncordon(node, ownerFor(input));
       if (outcome === 'uncordoned') {
         await cluster.recordNodeEvent(node, {
           type: 'Normal',

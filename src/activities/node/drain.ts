@@ -8,7 +8,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import type { WorkloadRef } from '../../domain';
 import { uniqueWorkloads } from '../../domain';
-import { freshFor, ownership, ownershipOf, workflowId } from '../context';
+import { freshFor, ownerFor, ownership, ownershipOf, workflowId } from '../context';
 import { drainNode, workloadsOf } from '../drain';
 import type { ClusterPort, PodOnNode } from '../ports';
 import type { DrainInput, DrainSummary } from './types';
@@ -60,7 +60,11 @@ export function createDrainActivity({
       // uncordons it (or deletes it) mid-drain ends the drain before its next mutation.
       const stillOurs = input.dryRun
         ? undefined
-        : freshFor(OWNERSHIP_FRESH_MS, () => ownership(cluster, input.node), ownershipOf(health));
+        : freshFor(
+            OWNERSHIP_FRESH_MS,
+            () => ownership(cluster, input.node, ownerFor(input)),
+            ownershipOf(health, ownerFor(input)),
+          );
       const report = await drainNode(
         observing,
         {

@@ -1,5 +1,6 @@
 /** Memory-pressure relief: one pod at a time, the kubelet's order, while the node is still ours. */
-import { ownership, workflowId } from '../context';
+import type { OwnershipInput } from '../context';
+import { ownerFor, ownership, workflowId } from '../context';
 import type { EventsPort, NodesPort, PodsPort } from '../ports';
 import { pressureEvictionOrder } from './pressure-order';
 import type { PressureRelief } from './types';
@@ -10,7 +11,10 @@ export function createPressureActivities({ cluster }: { cluster: NodesPort & Pod
      * Evicts the next pod in memory-pressure order (BestEffort, then Burstable, lowest priority
      * first), while the node is still cordoned by this recovery.
      */
-    async relievePressure({ node, dryRun }: { node: string; dryRun: boolean }): Promise<PressureRelief> {
+    async relievePressure(
+      input: { node: string; dryRun: boolean } & OwnershipInput,
+    ): Promise<PressureRelief> {
+      const { node, dryRun } = input;
       for (const pod of pressureEvictionOrder(await cluster.listPodsOnNode(node))) {
         if (pod.deletionTimestamp) continue;
         const victim = {
@@ -19,7 +23,7 @@ export function createPressureActivities({ cluster }: { cluster: NodesPort & Pod
           priority: pod.priority,
         };
         if (dryRun) return { outcome: 'would-evict', ...victim };
-        if ((await ownership(cluster, node)) !== 'ours') return { outcome: 'taken-back' };
+        if ((await ownership(cluster, node, ownerFor(input))) !== 'ours') return { outcome: 'taken-back' };
         const result = await cluster.evictPod(pod, pod.terminationGracePeriodSeconds);
         if (result.outcome === 'evicted') {
           await cluster.recordNodeEvent(node, {

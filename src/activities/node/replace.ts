@@ -1,6 +1,7 @@
 /** Replacing a node through the configured provider, unless someone took the node back meanwhile. */
 import type { NodeProviderName } from '../../config/recovery-config';
-import { ownership, workflowId } from '../context';
+import type { OwnershipInput } from '../context';
+import { ownerFor, ownership, workflowId } from '../context';
 import type { EventsPort, NodeProvider, NodesPort } from '../ports';
 import type { ReplaceSummary } from './types';
 
@@ -12,18 +13,13 @@ export interface ReplaceDeps {
 
 export function createReplaceActivity({ cluster, nodeProvider }: ReplaceDeps) {
   return {
-    async replaceNode({
-      node,
-      provider,
-      dryRun,
-    }: {
-      node: string;
-      provider: NodeProviderName;
-      dryRun: boolean;
-    }): Promise<ReplaceSummary> {
+    async replaceNode(
+      input: { node: string; provider: NodeProviderName; dryRun: boolean } & OwnershipInput,
+    ): Promise<ReplaceSummary> {
+      const { node, provider, dryRun } = input;
       if (dryRun) return { outcome: 'replaced', detail: `would replace ${node} through ${provider}` };
       // A node that is gone is left to the provider, which is idempotent about a replacement it made.
-      if ((await ownership(cluster, node)) === 'taken-back')
+      if ((await ownership(cluster, node, ownerFor(input))) === 'taken-back')
         return { outcome: 'taken-back', detail: `${node} is no longer cordoned by this recovery` };
       const outcome = await nodeProvider(provider).replace(node, workflowId());
       await cluster

@@ -1,9 +1,10 @@
 /** The inputs and typed outcomes of the node activities: what node recovery branches on. */
 import type { Duration } from '@temporalio/common';
 import type { PodRef, WorkloadRef } from '../../domain';
+import type { OwnershipInput } from '../context';
 import type { CordonResult, ReplaceOutcome, UncordonResult } from '../ports';
 
-export interface NodeActionInput {
+export interface NodeActionInput extends OwnershipInput {
   node: string;
   reason: string;
   dryRun: boolean;

@@ -48,8 +48,16 @@ export class NodeChecks {
     return 'go-on';
   }
 
-  /** The input of a node activity: the node, why, and dry-run. */
-  act(reason: string): { node: string; reason: string; dryRun: boolean } {
-    return { node: this.input.node, reason, dryRun: this.input.policy.dryRun };
+  /**
+   * The input of a node activity: the node, why, dry-run, and (with fresh looks) cordons owned by
+   * the run; recoveries on the older path keep the older rule (see OwnershipInput).
+   */
+  act(reason: string): { node: string; reason: string; dryRun: boolean; ownership?: 'run' } {
+    return {
+      node: this.input.node,
+      reason,
+      dryRun: this.input.policy.dryRun,
+      ...(this.fresh ? { ownership: 'run' as const } : {}),
+    };
   }
 }

@@ -98,7 +98,10 @@ class NodeRecovery extends NodeSteps {
   }
 
   private async recovered(workloads: WorkloadRef[]): Promise<NodeRecoveryResult> {
-    await this.uncordon('node is Ready again');
+    const uncordoned = await this.uncordon('node is Ready again');
+    // A person cordoned the node again between the read and the uncordon: it is theirs now.
+    if (this.checks.fresh && uncordoned === 'someone-elses')
+      return this.stopForHuman(`someone cordoned ${this.node} again during the recovery; leaving it to them`);
     await this.verify(this.node, workloads);
     return this.finish('Recovered', 'recovered', `${this.node} is Ready and schedulable; workloads are back`);
   }
@@ -155,7 +158,7 @@ class NodeRecovery extends NodeSteps {
       if (this.checks.fresh && health.ready === 'True') return this.recovered(workloads);
     }
     this.enter('Replacing', detail);
-    const replaced = await k8s.replaceNode({ node: this.node, provider, dryRun: this.policy.dryRun });
+    const replaced = await k8s.replaceNode({ ...this.checks.act('replace'), provider });
     this.record(replaced.detail);
     if (replaced.outcome === 'taken-back') return this.stopForHuman();
     if (replaced.outcome === 'handed-off') return this.escalate(replaced.detail);
@@ -182,9 +185,7 @@ class NodeRecovery extends NodeSteps {
         return this.finish('Recovered', 'recovered', `${pressure} on ${this.node} cleared`);
       }
       if (pressure === 'MemoryPressure') {
-        const relief = pressureReliefOf(
-          await k8s.relievePressure({ node: this.node, dryRun: this.policy.dryRun }),
-        );
+        const relief = pressureReliefOf(await k8s.relievePressure(this.checks.act(pressure)));
         if (relief.outcome === 'taken-back') return this.stopForHuman();
         if (relief.outcome === 'nothing-evictable')
           return this.escalate(`${pressure} on ${this.node} persists and no evictable pod is left`);

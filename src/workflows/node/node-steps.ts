@@ -15,6 +15,7 @@ import type {
 import { Recovery, causeOf } from '../shared/recovery';
 import type { RecoveryState } from '../shared/recovery-state';
 import { CORDON, NodeChecks } from './node-checks';
+import type { UncordonOutcome } from './outcomes';
 import { uncordonLine, uncordonOutcomeOf } from './outcomes';
 import { k8s, verifier } from './proxies';
 
@@ -83,10 +84,12 @@ export abstract class NodeSteps extends Recovery<NodeRecoveryResult> {
     }
   }
 
-  protected async uncordon(why: string): Promise<void> {
+  protected async uncordon(why: string): Promise<UncordonOutcome> {
     this.enter('Uncordoning', `uncordon ${this.node}: ${why}`);
-    this.record(uncordonLine(this.node, uncordonOutcomeOf(await k8s.uncordonNode(this.checks.act(why)))));
+    const outcome = uncordonOutcomeOf(await k8s.uncordonNode(this.checks.act(why)));
+    this.record(uncordonLine(this.node, outcome));
     this.undo.discharge(CORDON);
+    return outcome;
   }
 
   /**
@@ -109,9 +112,10 @@ export abstract class NodeSteps extends Recovery<NodeRecoveryResult> {
     return this.finish('Skipped', 'gone', `${this.node} was deleted during the recovery; nothing left to do`);
   }
 
-  protected async stopForHuman(): Promise<NodeRecoveryResult> {
+  protected async stopForHuman(
+    why = `someone uncordoned ${this.node} during the recovery; stopping instead of fighting`,
+  ): Promise<NodeRecoveryResult> {
     this.undo.discharge(CORDON);
-    const why = `someone uncordoned ${this.node} during the recovery; stopping instead of fighting`;
     await this.alert('warning', `Recovery of ${this.node} stopped`, why);
     return this.finish('Stopped', 'stopped', why);
   }
