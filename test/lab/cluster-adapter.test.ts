@@ -322,6 +322,21 @@ describe('cordon and uncordon', () => {
     ).toBeUndefined();
   });
 
+  test('recoveries from before owners (no owner) keep the older rule: the product annotation alone', async () => {
+    const node = await newNode('legacy');
+    // What the older code wrote: cordoned-by, no cordon-owner.
+    await patchNode(node, {
+      metadata: { annotations: { [Annotations.cordonedBy]: MANAGER } },
+      spec: { unschedulable: true },
+    });
+    await expect(
+      cluster.cordon({ node, reason: 'NotReady', workflowId: 'node-recovery/x', owner: undefined }),
+    ).resolves.toBe('already-ours');
+    await expect(cluster.uncordon(node, 'run-of-a-newer-recovery')).resolves.toBe('someone-elses');
+    await expect(cluster.uncordon(node, undefined)).resolves.toBe('uncordoned');
+    expect((await core.readNode({ name: node })).spec?.unschedulable).toBeUndefined();
+  });
+
   test('cordon and uncordon of a node that does not exist say so', async () => {
     const missing = `missing-${Date.now()}`;
     await expect(
