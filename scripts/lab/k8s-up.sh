@@ -66,6 +66,16 @@ alive() {
   [ -n "$pid" ] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q "/$1 "
 }
 
+running() {
+  # running <component>: the process started for it has not exited. Used while waiting right after
+  # the start: until the child has exec'd its binary (it may not even be scheduled yet on a busy
+  # machine) its command line is still this script's, which `alive` would take for a dead process.
+  local pid state
+  pid="$(cat "$PIDS/$1.pid" 2>/dev/null)" || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 apiserver_ready() {
   curl -fsS --max-time 3 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
     "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1
@@ -76,7 +86,7 @@ wait_for() {
   local component="$1" what="$2" deadline=$((SECONDS + TIMEOUT)) logfile="$LOGS/$1.log"
   shift 2
   until "$@" >/dev/null 2>&1; do
-    alive "$component" || die "$component exited while waiting for $what; see $logfile (last lines: $(tail -3 "$logfile" 2>/dev/null | tr '\n' ' '))"
+    running "$component" || die "$component exited while waiting for $what; see $logfile (last lines: $(tail -3 "$logfile" 2>/dev/null | tr '\n' ' '))"
     [ "$SECONDS" -lt "$deadline" ] || die "$what not ready within ${TIMEOUT}s; see $logfile (last lines: $(tail -3 "$logfile" 2>/dev/null | tr '\n' ' '))"
     sleep 0.3
   done
