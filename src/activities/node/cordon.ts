@@ -6,6 +6,15 @@ import type { EventsPort, NodesPort } from '../ports';
 import type { CordonSummary, NodeActionInput, UncordonSummary } from './types';
 
 export function createCordonActivities({ cluster }: { cluster: NodesPort & EventsPort }) {
+  /** Tells `kubectl describe node` and the log that the product `verb` the node, and why. */
+  const tell = async (node: string, verb: 'cordoned' | 'uncordoned', reason: string): Promise<void> => {
+    await cluster.recordNodeEvent(node, {
+      type: verb === 'cordoned' ? 'Warning' : 'Normal',
+      reason: verb === 'cordoned' ? 'SelfHealingCordon' : 'SelfHealingUncordon',
+      message: `${verb} by workflow ${workflowId()}: ${reason}`,
+    });
+    log.info(verb, { node, workflowId: workflowId() });
+  };
   return {
     async readNodeHealth(node: string): Promise<NodeHealth> {
       return cluster.readNodeHealth(node);
@@ -20,14 +29,7 @@ export function createCordonActivities({ cluster }: { cluster: NodesPort & Event
         workflowId: workflowId(),
         owner: ownerFor(input),
       });
-      if (outcome === 'cordoned') {
-        await cluster.recordNodeEvent(node, {
-          type: 'Warning',
-          reason: 'SelfHealingCordon',
-          message: `cordoned by workflow ${workflowId()}: ${reason}`,
-        });
-        log.info('cordoned', { node, workflowId: workflowId() });
-      }
+      if (outcome === 'cordoned') await tell(node, 'cordoned', reason);
       return { outcome };
     },
 
@@ -35,14 +37,7 @@ export function createCordonActivities({ cluster }: { cluster: NodesPort & Event
       const { node, reason, dryRun } = input;
       if (dryRun) return { outcome: 'would-uncordon' };
       const outcome = await cluster.uncordon(node, ownerFor(input));
-      if (outcome === 'uncordoned') {
-        await cluster.recordNodeEvent(node, {
-          type: 'Normal',
-          reason: 'SelfHealingUncordon',
-          message: `uncordoned by workflow ${workflowId()}: ${reason}`,
-        });
-        log.info('uncordoned', { node, workflowId: workflowId() });
-      }
+      if (outcome === 'uncordoned') await tell(node, 'uncordoned', reason);
       return { outcome };
     },
   };

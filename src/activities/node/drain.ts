@@ -19,11 +19,11 @@ const SKIP_WAIT_FOR_DELETE_MS = 5_000;
 /** How old a read of the node's ownership may be when a drain decides its next mutation. */
 const OWNERSHIP_FRESH_MS = 1_000;
 
+/** The Event a drain that acted records (a dry-run records none; a deleted node cannot hold one). */
 const DrainEventReasons = {
   drained: 'SelfHealingDrained',
   'timed-out': 'SelfHealingDrainTimedOut',
   'taken-back': 'SelfHealingDrainStopped',
-  'dry-run': 'SelfHealingDrained',
 } as const;
 
 /** What a drain attempt leaves in its heartbeat for the next attempt. */
@@ -84,7 +84,7 @@ export function createDrainActivity({
           ...(stillOurs ? { stillOurs } : {}),
         },
       );
-      if (!input.dryRun && report.outcome !== 'node-gone') {
+      if (report.outcome !== 'dry-run' && report.outcome !== 'node-gone') {
         await cluster.recordNodeEvent(input.node, {
           type: report.outcome === 'drained' ? 'Normal' : 'Warning',
           reason: DrainEventReasons[report.outcome],
