@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { describeIssues } from './env';
+import { QUANTITY } from '../domain/quantity';
 
 const seconds = (min: number, max: number, def: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -18,6 +19,14 @@ const bool = (def: boolean) =>
   z
     .union([z.boolean(), z.enum(['true', 'false'])])
     .transform((v) => v === true || v === 'true')
+    .default(def);
+
+/** A memory quantity (`512Mi`, `4Gi`, `1G`, bytes), kept as written; {@link quantityBytes} reads it. */
+const quantity = (def: string) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(QUANTITY, 'expected a memory quantity like 512Mi or 4Gi'))
     .default(def);
 
 /** `3` (nodes) or `20%` (of all nodes). */
@@ -37,6 +46,28 @@ const workloadSection = z
     restart_attempts: z.coerce.number().int().min(1).max(10).default(3),
     /** Seconds between restart attempts (a durable timer). @default 30 */
     restart_interval: seconds(5, 600, 30),
+    /** Seconds a pod failure must persist before it is confirmed (a flapping pod never triggers). @default 60 */
+    confirmation_window: seconds(0, 3600, 60),
+    /** Seconds a Running pod may stay not Ready before it counts as failing. @default 300 */
+    not_ready_window: seconds(30, 86400, 300),
+    /** Restarts are counted within this many seconds (the kubelet resets its backoff after 10 min). @default 600 */
+    restart_window: seconds(60, 86400, 600),
+    /** A crash within this many seconds after the latest rollout is blamed on it: rolled back. @default 1800 */
+    rollback_window: seconds(0, 86400, 1800),
+    /** A rollback waits for a human approval. @default false */
+    rollback_requires_approval: bool(false),
+    /** OOMKilled: the memory limit (and an equal request) is multiplied by this. @default 1.5 */
+    memory_factor: z.coerce.number().min(1.1).max(4).default(1.5),
+    /** OOMKilled: a raise above this quantity waits for a human. @default '4Gi' */
+    memory_cap: quantity('4Gi'),
+    /** Seconds the pods must stay Ready without a new restart before a recovery counts. @default 60 */
+    stable_window: seconds(0, 3600, 60),
+    /** Seconds after a remediation during which the same workload is not remediated again. @default 600 */
+    cooldown: seconds(0, 86400, 600),
+    /** Remediations of one workload per rolling hour. @default 3 */
+    max_remediations_per_hour: z.coerce.number().int().min(1).max(60).default(3),
+    /** Workload recoveries acting at once, cluster-wide. @default 5 */
+    max_concurrent: z.coerce.number().int().min(1).max(100).default(5),
   })
   .strict();
 

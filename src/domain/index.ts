@@ -6,3 +6,7 @@ export * from './labels';
 export * from './node';
 export * from './recovery';
 export * from './workload';
+export * from './pod-failure';
+export * from './workload-recovery';
+export * from './diagnosis';
+export * from './quantity';

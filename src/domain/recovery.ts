@@ -3,14 +3,17 @@
  * alerts. Plain data that crosses Temporal's wire as JSON: types and `as const` objects only.
  */
 import type { NodeFailureReason } from './node';
+import type { PodFailureReason } from './pod-failure';
+import type { Diagnosis } from './diagnosis';
 
 /** The kinds of target the product recovers; the value of the `SelfHealingKind` search attribute. */
-export const TargetKinds = ['node'] as const;
+export const TargetKinds = ['node', 'workload'] as const;
 export type TargetKind = (typeof TargetKinds)[number];
 
 /** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
 export const RecoveryPhases = [
   'Detected',
+  'Diagnosing',
   'WaitingForBudget',
   'Cordoning',
   'Draining',
@@ -18,6 +21,7 @@ export const RecoveryPhases = [
   'AwaitingRecovery',
   'AwaitingApproval',
   'Replacing',
+  'Remediating',
   'Verifying',
   'Uncordoning',
   'Recovered',
@@ -38,8 +42,10 @@ export interface Evidence {
   /** ISO-8601 time of the observation. */
   observedAt: string;
   /** The failure seen again, or `Ready` when the target is healthy again. */
-  reason: NodeFailureReason | 'Ready';
+  reason: NodeFailureReason | PodFailureReason | 'Ready';
   message?: string;
+  /** Workload recoveries: the pod this observation is about. */
+  pod?: string;
 }
 
 /** What the `status` query answers: enough for the Temporal UI, the CLI and Slack to tell the story. */
@@ -54,6 +60,8 @@ export interface RecoveryStatus {
   blockingPdbs: string[];
   /** The approval the recovery waits for, if any. */
   pendingApproval?: ApprovalRequest;
+  /** Workload recoveries: what the diagnosis found. */
+  diagnosis?: Diagnosis;
   evidence: Evidence[];
   actions: string[];
   /** ISO-8601 times each phase was entered. */
@@ -63,7 +71,7 @@ export interface RecoveryStatus {
 /** A decision a human must take before the recovery goes on. */
 export interface ApprovalRequest {
   /** What is asked, e.g. 'replace-node' or 'delete-unmanaged-pods'. */
-  action: 'replace-node' | 'delete-unmanaged-pods';
+  action: 'replace-node' | 'delete-unmanaged-pods' | 'raise-memory' | 'rollback' | 'delete-pod';
   detail: string;
   /** ISO-8601 time the request was made. */
   requestedAt: string;

@@ -6,14 +6,26 @@ import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { disruptionBudgetWorkflow } from '../workflows/budget/disruption-budget';
 import { evidenceSignal, stormSignal } from '../workflows/messages';
-import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../workflows/ids';
+import {
+  disruptionBudgetWorkflowId,
+  nodeRecoveryWorkflowId,
+  workloadRecoveryWorkflowId,
+} from '../workflows/ids';
+import { workloadRecoveryWorkflow } from '../workflows/workload/workload-recovery';
 import { nodeRecoveryWorkflow } from '../workflows/node/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
 import type { RecoveryConfig } from '../config/recovery-config';
 import { maxDisruptedNodes } from '../config/recovery-config';
-import type { Evidence, NodeRecoveryInput, NodeRecoveryPolicy } from '../domain';
+import type {
+  Evidence,
+  NodeRecoveryInput,
+  NodeRecoveryPolicy,
+  WorkloadRecoveryInput,
+  WorkloadRecoveryPolicy,
+} from '../domain';
+import { quantityBytes, workloadTargetKey } from '../domain';
 
-export { nodeRecoveryWorkflowId };
+export { nodeRecoveryWorkflowId, workloadRecoveryWorkflowId };
 
 /** A node's latest recovery, which ended `Stopped` because a person took the node back. */
 export interface StoppedByPerson {
@@ -105,4 +117,55 @@ export async function signalStorm(
     signal: stormSignal,
     signalArgs: [storm],
   });
+}
+
+/**
+ * Starts the workload's recovery, or signals the evidence (the pod and its reason) to the one
+ * already running (signal-with-start): one recovery per workload, whichever pod failed.
+ */
+export async function startWorkloadRecovery(
+  client: Client,
+  taskQueue: string,
+  input: WorkloadRecoveryInput,
+): Promise<WorkflowHandleWithSignaledRunId<typeof workloadRecoveryWorkflow>> {
+  const evidence: Evidence = {
+    observedAt: input.detectedAt,
+    reason: input.reason,
+    pod: input.pod,
+    ...(input.message ? { message: input.message } : {}),
+  };
+  return client.workflow.signalWithStart(workloadRecoveryWorkflow, {
+    workflowId: workloadRecoveryWorkflowId(input.workload),
+    taskQueue,
+    args: [input],
+    signal: evidenceSignal,
+    signalArgs: [evidence],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [
+      { key: targetKey, value: workloadTargetKey(input.workload) },
+      { key: kindKey, value: 'workload' },
+      { key: phaseKey, value: 'Detected' },
+      { key: severityKey, value: 'warning' },
+    ],
+  });
+}
+
+/** The policy a workload recovery follows, from the config in force when it starts. */
+export function workloadRecoveryPolicy(config: RecoveryConfig): WorkloadRecoveryPolicy {
+  const w = config.workload;
+  return {
+    dryRun: config.dry_run,
+    restartAttempts: w.restart_attempts,
+    restartInterval: `${w.restart_interval}s`,
+    rollbackWindow: `${w.rollback_window}s`,
+    rollbackRequiresApproval: w.rollback_requires_approval,
+    memoryFactor: w.memory_factor,
+    memoryCapBytes: quantityBytes(w.memory_cap)!,
+    stableWindow: `${w.stable_window}s`,
+    recoveryTimeout: `${config.recovery_timeout}s`,
+    approvalTimeout: `${config.approval_timeout}s`,
+    cooldown: `${w.cooldown}s`,
+    maxRemediationsPerHour: w.max_remediations_per_hour,
+    maxConcurrent: w.max_concurrent,
+  };
 }

@@ -1,4 +1,6 @@
 /** Deterministic workflow IDs: a repeated detection or request reaches the execution already running. */
+import type { WorkloadTarget } from '../domain';
+import { workloadTargetKey } from '../domain';
 
 /** The workflow ID of a node's recovery. */
 export function nodeRecoveryWorkflowId(node: string): string {
@@ -17,4 +19,9 @@ export function disruptionBudgetWorkflowId(scope: string, taskQueue: string): st
 /** The ID budgets had before they were per task queue; recorded histories still name it. */
 export function legacyDisruptionBudgetWorkflowId(scope: string): string {
   return `disruption-budget/${scope}`;
+}
+
+/** The workflow ID of a workload's recovery: `workload-recovery/Deployment/shop/web`. */
+export function workloadRecoveryWorkflowId(workload: WorkloadTarget): string {
+  return `workload-recovery/${workloadTargetKey(workload)}`;
 }

@@ -1,3 +1,4 @@
 /** The workflows a worker registers (its `workflowsPath`). */
 export { nodeRecoveryWorkflow } from './node/node-recovery';
 export { disruptionBudgetWorkflow } from './budget/disruption-budget';
+export { workloadRecoveryWorkflow } from './workload/workload-recovery';
