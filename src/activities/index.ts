@@ -9,17 +9,23 @@ import type { PermitRequest } from '../workflows/messages';
 import type { BudgetPort } from './budget';
 import type { NodeActivityDeps } from './node';
 import { createNodeActivities } from './node';
-import type { AlertRef, NotifierPort } from './ports';
+import type { AlertRef, NotifierPort, WorkloadRecoveryPort } from './ports';
+import { createWorkloadActivities } from './workload';
 
 export interface ActivityDeps extends NodeActivityDeps {
   notifier: NotifierPort;
   budget: BudgetPort;
+  /** Workloads under recovery (the Kubernetes adapter). */
+  workloads: WorkloadRecoveryPort;
+  /** The product's opt-out label, asked on every call (live config). */
+  optOutLabel: () => string;
 }
 
 /** Builds the activity functions a worker registers. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNodeActivities(deps),
+    ...createWorkloadActivities(deps),
     ...createNotifyActivity(deps),
     ...createBudgetActivities(deps),
   };
@@ -55,5 +61,6 @@ function createBudgetActivities({ budget }: Pick<ActivityDeps, 'budget'>) {
 }
 
 export type * from './node/types';
+export type * from './workload/types';
 export type { Ownership } from './context';
 export { NOT_READY_YET } from './node';

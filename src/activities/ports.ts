@@ -4,7 +4,8 @@
  * (src/activities/kubernetes for the cluster); tests hand in typed fakes where the point is the
  * logic above them.
  */
-import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness } from '../domain';
+import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness, WorkloadTarget } from '../domain';
+import type { WorkloadSnapshot } from './workload/snapshot';
 
 export { MANAGER } from '../domain/labels';
 
@@ -127,8 +128,35 @@ export interface EventsPort {
   ): Promise<string>;
 }
 
-/** Everything the Kubernetes adapter offers the activities; each activity takes only the ports it uses. */
+/**
+ * A JSON patch of a workload, sent only while the workload still has `resourceVersion` (a 409
+ * otherwise): a remediation never lands on a workload someone changed after it was read.
+ */
+export interface WorkloadPatch {
+  resourceVersion: string;
+  operations: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[];
+}
+
+/** Workloads under recovery: what their diagnosis reads and how their remediations write. */
+export interface WorkloadRecoveryPort {
+  /** The workload, its pods, revisions, Events and HPA; `object` undefined when it is gone. */
+  readWorkload(target: WorkloadTarget, failingPod?: string): Promise<WorkloadSnapshot>;
+  /** The previous (crashed) container's last lines through the pod log API; undefined when none are served. */
+  readPreviousLog(pod: PodRef, container: string, tailLines: number): Promise<string | undefined>;
+  /** @returns `conflict` when the workload changed since it was read, `gone` when it was deleted. */
+  patchWorkload(target: WorkloadTarget, patch: WorkloadPatch): Promise<'patched' | 'conflict' | 'gone'>;
+  /** Records a Kubernetes Event on the workload (or the bare pod) naming the workflow. */
+  recordWorkloadEvent(
+    target: WorkloadTarget,
+    event: { reason: string; message: string; type: 'Normal' | 'Warning' },
+  ): Promise<string>;
+}
+
+/** What node recovery uses of the cluster; each activity takes only the ports it uses. */
 export type ClusterPort = NodesPort & PodsPort & PdbsPort & WorkloadsPort & EventsPort;
+
+/** Everything the Kubernetes adapter offers the activities. */
+export type KubernetesPorts = ClusterPort & WorkloadRecoveryPort;
 
 export type ReplaceOutcome =
   /** A replacement node exists (or will, from its MachineSet); `replacement` names it when known. */

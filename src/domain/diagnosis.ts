@@ -34,8 +34,10 @@ export interface TemplateChange {
 /** The workload's latest rollout, when it has a revision history (Deployments). */
 export interface RolloutFacts {
   revision: number;
-  /** The revision a rollback returns to (kubectl's second-highest), if any. */
+  /** The revision a rollback returns to (kubectl's second-highest), if any ... */
   previousRevision?: number;
+  /** ... and its pod-template-hash. */
+  previousTemplateHash?: string;
   /** ISO-8601 time the latest revision's ReplicaSet was created. */
   changedAt?: string;
   changeCause?: string;
@@ -83,8 +85,8 @@ export interface Diagnosis {
   fingerprint: string;
   /** Times of the product's earlier remediations of this workload (its annotation), newest last. */
   remediations: string[];
-  /** The revision the product last rolled back from, never rolled forward to again. */
-  rolledBackFrom?: number;
+  /** The pod-template-hash the product last rolled back from: never rolled back (forward) to again. */
+  rolledBackFrom?: string;
   /** Facts that could not be read (no logs served, an owner gone), so the report says so. */
   gaps: string[];
 }

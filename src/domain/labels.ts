@@ -54,3 +54,38 @@ export function optOutReason(
   if (labels[productLabel] === 'true') return `${productLabel}=true`;
   return undefined;
 }
+
+/** Annotations the product writes on a workload it remediates (with the remediation's own patch). */
+export const WorkloadAnnotations = {
+  /** Times of the product's remediations (ISO-8601, comma-separated, newest last): cooldown and hourly cap. */
+  remediations: 'self-healing.temporal.io/remediations',
+  /** The pod-template-hash the product rolled back from: never rolled forward to again. */
+  rolledBackFrom: 'self-healing.temporal.io/rolled-back-from',
+  /** What the last remediation was and which workflow did it. */
+  lastRemediation: 'self-healing.temporal.io/last-remediation',
+  /** `kubectl rollout restart`'s pod-template annotation. */
+  restartedAt: 'kubectl.kubernetes.io/restartedAt',
+  /** A Deployment's revision, on it and on each of its ReplicaSets. */
+  revision: 'deployment.kubernetes.io/revision',
+  changeCause: 'kubernetes.io/change-cause',
+} as const;
+
+/**
+ * Markers of GitOps controllers that would revert a patch (research note §3): the workload is left
+ * to them and the recommended change goes to humans. `app.kubernetes.io/instance` is Argo CD's
+ * default tracking label but Helm writes it too, so it counts only without Helm's `managed-by`.
+ */
+export function gitOpsManager(
+  labels: Readonly<Record<string, string>>,
+  annotations: Readonly<Record<string, string>>,
+): string | undefined {
+  if (annotations['argocd.argoproj.io/tracking-id']) return 'Argo CD (argocd.argoproj.io/tracking-id)';
+  if (labels['argocd.argoproj.io/instance']) return 'Argo CD (argocd.argoproj.io/instance)';
+  const disabled = annotations['kustomize.toolkit.fluxcd.io/reconcile'] === 'disabled';
+  if (labels['kustomize.toolkit.fluxcd.io/name'] && !disabled)
+    return 'Flux (kustomize.toolkit.fluxcd.io/name)';
+  if (labels['helm.toolkit.fluxcd.io/name'] && !disabled) return 'Flux (helm.toolkit.fluxcd.io/name)';
+  if (labels['app.kubernetes.io/instance'] && labels['app.kubernetes.io/managed-by'] !== 'Helm')
+    return 'Argo CD (app.kubernetes.io/instance)';
+  return undefined;
+}

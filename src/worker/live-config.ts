@@ -11,7 +11,7 @@ import { createApiLimiter } from '../activities/kubernetes/limiter';
 import { createNodeProvider } from '../activities/kubernetes/node-providers';
 import type { KubeConfig } from '../activities/kubernetes/watch';
 import { createEventNotifier } from '../activities/notifier';
-import type { ClusterPort, NodeProvider, NotifierPort } from '../activities/ports';
+import type { KubernetesPorts, NodeProvider, NotifierPort } from '../activities/ports';
 import type { ConfigSource } from '../config/config-source';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
 
@@ -22,7 +22,9 @@ export const WORKER_COMPONENT = 'self-healing-worker';
 export interface LiveAdapters {
   /** Shared by the cluster adapter and every node provider. */
   limiter: ApiLimiter;
-  cluster: ClusterPort;
+  cluster: KubernetesPorts;
+  /** The opt-out label in force. */
+  optOutLabel: () => string;
   notifier: NotifierPort;
   nodeProvider: (name: NodeProviderName) => NodeProvider;
   /** Evictions a drain keeps in flight: the limiter's concurrency in force when the drain starts. */
@@ -51,6 +53,7 @@ export function createLiveAdapters(kubeConfig: KubeConfig, config: ConfigSource)
   return {
     limiter,
     cluster,
+    optOutLabel: () => config.current().opt_out_label,
     notifier: createEventNotifier(cluster, { enabled: () => config.current().notification_enabled }),
     nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
     drainConcurrency: () => limiter.limits.maxConcurrency,

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     logger,
   );
   await configSource.start();
-  const { cluster, notifier, nodeProvider, drainConcurrency } = createLiveAdapters(kubeConfig, configSource);
+  const { cluster, notifier, nodeProvider, drainConcurrency, optOutLabel } = createLiveAdapters(
+    kubeConfig,
+    configSource,
+  );
 
   const options = await connectionOptions(env);
   const nativeConnection = await NativeConnection.connect(options);
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
       activitySlots: configSource.current().api_max_concurrency,
       activities: createActivities({
         cluster,
+        workloads: cluster,
+        optOutLabel,
         notifier,
         nodeProvider,
         drainConcurrency,

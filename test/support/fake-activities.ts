@@ -17,6 +17,7 @@ import type {
   NotifierPort,
   PodOnNode,
   ReplaceOutcome,
+  WorkloadRecoveryPort,
 } from '../../src/activities/ports';
 import type { Alert, NodeHealth, PodRef, WorkloadReadiness, WorkloadRef } from '../../src/domain';
 
@@ -96,6 +97,8 @@ export class FakeWorld {
   activities(client: Client, taskQueue: string): Activities {
     return createActivities({
       cluster: fakeCluster(this),
+      workloads: noWorkloads,
+      optOutLabel: () => 'self-healing.temporal.io/exclude',
       notifier: fakeNotifier(this),
       nodeProvider: (name) => fakeProvider(this, name),
       budget: createTemporalBudget(client, taskQueue),
@@ -134,6 +137,12 @@ function health(world: FakeWorld, name: string): NodeHealth {
     controlPlane: node.controlPlane,
   };
 }
+
+/** Node tests simulate no workloads under recovery: a call fails loudly. */
+export const noWorkloads: WorkloadRecoveryPort = new Proxy({} as WorkloadRecoveryPort, {
+  get: (_target, method) => () =>
+    Promise.reject(new Error(`FakeWorld simulates no workloads (${String(method)})`)),
+});
 
 /** The ClusterPort in memory, with the adapter's semantics (see src/activities/kubernetes). */
 function fakeCluster(world: FakeWorld): ClusterPort {

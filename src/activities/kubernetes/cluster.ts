@@ -6,10 +6,10 @@
  * failure is classified once, in ../errors.ts.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { AppsV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, BatchV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import { MANAGER } from '../../domain/labels';
-import type { ClusterPort, EventsPort } from '../ports';
+import type { EventsPort, KubernetesPorts } from '../ports';
 import type { ApiCalls } from './api-calls';
 import { createApiCalls } from './api-calls';
 import { eventFor } from './events';
@@ -19,6 +19,8 @@ import { createPdbs } from './pdbs';
 import { createPods } from './pods';
 import { WorkloadResolver } from './workload-resolver';
 import { createWorkloads } from './workloads';
+import { createWorkloadReader } from './workload-reader';
+import { createWorkloadWriter } from './workload-writer';
 
 /** Options for {@link createKubernetesCluster}. */
 export interface KubernetesClusterOptions {
@@ -41,18 +43,22 @@ export interface KubernetesClusterOptions {
 export function createKubernetesCluster(
   kubeConfig: KubeConfig,
   options: KubernetesClusterOptions = {},
-): ClusterPort {
+): KubernetesPorts {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const { optOutLabel: label = defaultRecoveryConfig.opt_out_label } = options;
   const calls = createApiCalls(options.limiter);
   const pdbs = createPdbs(core, kubeConfig.makeApiClient(PolicyV1Api), calls);
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   return {
     ...createNodes(core, calls, typeof label === 'function' ? label : () => label),
     ...createPods(core, calls, new WorkloadResolver(apps, calls), pdbs),
     disruptionBudgetsFor: (pod) => pdbs.disruptionBudgetsFor(pod),
     ...createWorkloads(apps, calls),
     ...createNodeEvents(core, calls),
+    ...createWorkloadReader({ core, apps, batch, autoscaling }, calls),
+    ...createWorkloadWriter({ core, apps, batch }, calls),
   };
 }
 
