@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { EventsPort, NotifierPort } from './ports';
+import type { EventsPort, NotifierPort, WorkloadRecoveryPort } from './ports';
 
 /** Options for {@link createEventNotifier}. */
 export interface EventNotifierOptions {
@@ -17,7 +17,10 @@ export interface EventNotifierOptions {
  * With notifications disabled, the alert is still logged (the audit trail, like the per-action
  * Events the activities record on the node) but sent nowhere: no alert Event, and no channel.
  */
-export function createEventNotifier(cluster: EventsPort, options: EventNotifierOptions = {}): NotifierPort {
+export function createEventNotifier(
+  cluster: EventsPort & Pick<WorkloadRecoveryPort, 'recordWorkloadEvent'>,
+  options: EventNotifierOptions = {},
+): NotifierPort {
   const enabled = options.enabled ?? (() => true);
   return {
     async notify(alert) {
@@ -26,12 +29,15 @@ export function createEventNotifier(cluster: EventsPort, options: EventNotifierO
         return [];
       }
       log.warn('alert', { ...alert });
-      const event = await cluster.recordNodeEvent(alert.target, {
-        type: 'Warning',
+      const event = {
+        type: 'Warning' as const,
         reason: alert.severity === 'critical' ? 'SelfHealingEscalated' : 'SelfHealingNotice',
         message: `${alert.title}: ${alert.detail} (workflow ${alert.workflowId})`,
-      });
-      return [{ channel: 'kubernetes-event', id: event }];
+      };
+      const name = alert.workload
+        ? await cluster.recordWorkloadEvent(alert.workload, event)
+        : await cluster.recordNodeEvent(alert.target, event);
+      return [{ channel: 'kubernetes-event', id: name }];
     },
   };
 }

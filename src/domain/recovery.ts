@@ -5,6 +5,7 @@
 import type { NodeFailureReason } from './node';
 import type { PodFailureReason } from './pod-failure';
 import type { Diagnosis } from './diagnosis';
+import type { WorkloadTarget } from './workload-recovery';
 
 /** The kinds of target the product recovers; the value of the `SelfHealingKind` search attribute. */
 export const TargetKinds = ['node', 'workload'] as const;
@@ -92,4 +93,6 @@ export interface Alert {
   title: string;
   detail: string;
   workflowId: string;
+  /** Workload recoveries: the workload, whose Events carry the alert. */
+  workload?: WorkloadTarget;
 }

@@ -6,7 +6,7 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createEventNotifier } from '../../src/activities/notifier';
-import type { EventsPort } from '../../src/activities/ports';
+import type { EventsPort, WorkloadRecoveryPort } from '../../src/activities/ports';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import { staticConfigSource } from '../../src/config/config-source';
 import type { Alert } from '../../src/domain';
@@ -14,10 +14,16 @@ import type { Alert } from '../../src/domain';
 type NodeEvent = Parameters<EventsPort['recordNodeEvent']>[1] & { node: string };
 
 /** Only records Events, and names each `event-<n>`. */
-function recordingCluster(events: NodeEvent[]): EventsPort {
+function recordingCluster(
+  events: NodeEvent[],
+): EventsPort & Pick<WorkloadRecoveryPort, 'recordWorkloadEvent'> {
   return {
     recordNodeEvent: async (node, event) => {
       events.push({ node, ...event });
+      return `event-${events.length}`;
+    },
+    recordWorkloadEvent: async (w, event) => {
+      events.push({ node: `${w.kind}/${w.namespace}/${w.name}`, ...event });
       return `event-${events.length}`;
     },
   };
@@ -106,5 +112,13 @@ describe('the event notifier and notification_enabled', () => {
       expect.stringContaining('drain timed out'),
       expect.stringContaining('third'),
     ]);
+  });
+
+  test("a workload recovery's alert is recorded as an Event on the workload, not on a node", async () => {
+    const events: NodeEvent[] = [];
+    const notifier = createEventNotifier(recordingCluster(events));
+    const workload = { kind: 'Deployment' as const, namespace: 'shop', name: 'web' };
+    await notifyIn(notifier.notify, { ...escalation, target: 'Deployment/shop/web', workload });
+    expect(events).toEqual([expect.objectContaining({ node: 'Deployment/shop/web', type: 'Warning' })]);
   });
 });

@@ -71,7 +71,7 @@ export class RecoveryState {
   }
 
   /** @param details what this kind adds to the status (a node's blocking PDBs, say). */
-  status(details: Pick<RecoveryStatus, 'blockingPdbs'>): RecoveryStatus {
+  status(details: Pick<RecoveryStatus, 'blockingPdbs' | 'diagnosis'>): RecoveryStatus {
     return {
       target: this.target,
       kind: this.kind,

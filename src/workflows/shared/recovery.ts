@@ -53,7 +53,12 @@ export abstract class Recovery<R> {
   /** Undoes what can be undone, alerts and returns the escalated result. */
   abstract escalate(why: string): Promise<R>;
   /** What this kind adds to the status. */
-  protected abstract statusDetails(): Pick<RecoveryStatus, 'blockingPdbs'>;
+  protected abstract statusDetails(): Pick<RecoveryStatus, 'blockingPdbs' | 'diagnosis'>;
+
+  /** What the alerts name besides the target (a workload recovery: the workload, for its Events). */
+  protected alertSubject(): Pick<Alert, 'workload'> {
+    return {};
+  }
 
   protected enter(phase: RecoveryPhase, step: string): void {
     enterPhase(this.state, phase, step);
@@ -74,6 +79,7 @@ export abstract class Recovery<R> {
       title,
       detail,
       workflowId: workflowInfo().workflowId,
+      ...this.alertSubject(),
     };
     await notifications.notify(alert);
   }
