@@ -117,7 +117,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
     this.fingerprint = d.fingerprint;
     this.state.severity =
       d.reason === 'OOMKilled' || d.reason === 'CrashLoopBackOff' ? 'critical' : 'warning';
-    for (const match of d.logMatches.slice(0, 3)) this.record(`log: ${match.signature}: ${match.line}`);
+    for (const match of d.logMatches.slice(0, 3)) this.record(`log (${match.signature}): ${match.line}`);
     return d;
   }
 
@@ -243,6 +243,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
 
   async escalate(why: string): Promise<WorkloadRecoveryResult> {
     this.state.severity = 'critical';
+    this.record(`escalated: ${why}`);
     this.enter('Escalated', `${why}; handed to humans`);
     await this.alert('critical', `${this.name} needs a human`, why);
     return this.result('escalated');
@@ -250,6 +251,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
 
   /** Nothing the product may safely change: the diagnosis and the recommendation go to humans. */
   private async report(why: string): Promise<WorkloadRecoveryResult> {
+    this.record(`reported: ${why}`);
     this.enter('Escalated', `${why}; reported to humans`);
     await this.alert(this.state.severity, `${this.name} needs a human`, why);
     return this.result('reported');
