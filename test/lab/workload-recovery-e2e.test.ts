@@ -1,0 +1,252 @@
+/**
+ * Workload recovery end to end on the lab: the worker and the detector run as processes, the
+ * simulated kubelet makes failures follow from the pod spec (tools/sim/kubelet), and each remedy is
+ * proven by the cause going away: a bad rollout rolled back, an OOM-killed Deployment given more
+ * memory, a pull failure after an image change rolled back; a bare pod and a kube-system DaemonSet
+ * reported and left untouched.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KubeConfig, V1Container } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkloadRecoveryResult, WorkloadTarget } from '../../src/domain';
+import { WorkloadAnnotations } from '../../src/domain/labels';
+import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
+import { disruptionBudgetWorkflowId, workloadRecoveryWorkflowId } from '../../src/workflows/ids';
+import { statusQuery } from '../../src/workflows/messages';
+import { devServerAddress } from '../support/lab';
+import type { ProductProcess } from '../support/processes';
+import {
+  buildProduct,
+  removeBuild,
+  startProductProcess,
+  stopAllProductProcesses,
+  waitForWorkerPolling,
+} from '../support/processes';
+import { loadLabKubeConfig, waitFor } from '../../tools/sim';
+
+const runId = randomUUID().slice(0, 8);
+const taskQueue = `workload-e2e-${runId}`;
+const namespace = `shop-${runId}`;
+const configNamespace = `workload-e2e-config-${runId}`;
+const config = {
+  'workload.confirmation_window': '3',
+  'workload.stable_window': '10',
+  'workload.restart_interval': '10',
+  recovery_timeout: '120',
+};
+const GOOD = 'registry.lab/shop/web:1.0';
+const CRASHING = 'registry.lab/shop/web:1.1';
+const UNKNOWN = `registry.lab/shop/web:404-${runId}`;
+const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const logDir = mkdtempSync(path.join(tmpdir(), `workload-e2e-${runId}-`));
+
+let kc: KubeConfig;
+let core: CoreV1Api;
+let apps: AppsV1Api;
+let connection: Connection;
+let client: Client;
+let buildDir: string | undefined;
+let worker: ProductProcess;
+let detector: ProductProcess;
+const started: WorkloadTarget[] = [];
+
+beforeAll(async () => {
+  kc = loadLabKubeConfig();
+  core = kc.makeApiClient(CoreV1Api);
+  apps = kc.makeApiClient(AppsV1Api);
+  connection = await Connection.connect({ address: devServerAddress() });
+  client = new Client({ connection });
+  await registerSearchAttributes(connection, 'default');
+  for (const name of [namespace, configNamespace])
+    await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespacedConfigMap({
+    namespace: configNamespace,
+    body: { metadata: { name: 'self-healing-config' }, data: config },
+  });
+  buildDir = buildProduct(runId);
+  const env = {
+    TEMPORAL_ADDRESS: devServerAddress(),
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    KUBECONFIG: process.env.KUBECONFIG ?? '',
+    SELF_HEALING_CONFIG_NAME: 'self-healing-config',
+    SELF_HEALING_CONFIG_NAMESPACE: configNamespace,
+  };
+  worker = startProductProcess({ buildDir, entrypoint: 'worker', name: 'worker', logDir, env });
+  detector = startProductProcess({ buildDir, entrypoint: 'detector', name: 'detector', logDir, env });
+  await detector.waitForOutput(/"message":"detector started"/);
+  await waitForWorkerPolling(client, taskQueue, worker);
+}, 240_000);
+
+afterAll(async () => {
+  await stopAllProductProcesses();
+  if (buildDir) removeBuild(buildDir);
+  if (client) {
+    for (const w of started) await terminate(workloadRecoveryWorkflowId(w));
+    await terminate(disruptionBudgetWorkflowId('workloads', taskQueue));
+  }
+  await apps
+    ?.deleteNamespacedDaemonSet({ name: `crashy-${runId}`, namespace: 'kube-system' })
+    .catch(() => undefined);
+  for (const name of [namespace, configNamespace])
+    await core?.deleteNamespace({ name }).catch(() => undefined);
+  await connection?.close();
+}, 120_000);
+
+async function terminate(workflowId: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowId).terminate('workload-recovery-e2e cleanup');
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
+
+/** Runs a test body; on failure, adds what the product processes said. */
+async function withProcessLogs(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const logs = [worker, detector].map((p) => `--- ${p.name}, ${p.logPath}:\n${p.tail(40)}`).join('\n');
+    if (error instanceof Error) error.message = `${error.message}\n\nproduct processes:\n${logs}`;
+    throw error;
+  }
+}
+
+function container(image: string, memoryLimit?: string): V1Container {
+  return {
+    name: 'app',
+    image,
+    ...(memoryLimit
+      ? { resources: { limits: { memory: memoryLimit }, requests: { memory: memoryLimit } } }
+      : {}),
+  };
+}
+
+async function createDeployment(name: string, app: V1Container): Promise<WorkloadTarget> {
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [app] } },
+      },
+    },
+  });
+  return { kind: 'Deployment', namespace, name };
+}
+
+async function rolledOut(name: string): Promise<void> {
+  await waitFor(
+    `${name} rolled out`,
+    () => apps.readNamespacedDeployment({ name, namespace }),
+    (d) => {
+      const s = d.status;
+      return (
+        (s?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+        s?.updatedReplicas === 2 &&
+        s.availableReplicas === 2 &&
+        (s.replicas ?? 0) === 2
+      );
+    },
+    { timeoutMs: 90_000 },
+  );
+}
+
+async function setImage(name: string, image: string): Promise<void> {
+  await apps.patchNamespacedDeployment(
+    { name, namespace, body: { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } } },
+    strategicMerge,
+  );
+}
+
+/** Waits for the workload's recovery to start and end. */
+async function recoveryOf(workload: WorkloadTarget): Promise<WorkloadRecoveryResult> {
+  started.push(workload);
+  const handle = client.workflow.getHandle(workloadRecoveryWorkflowId(workload));
+  await waitFor(
+    `a recovery of ${workload.kind}/${workload.name}`,
+    () => handle.describe().then(() => true),
+    (found) => found,
+    { timeoutMs: 90_000 },
+  );
+  return (await handle.result()) as WorkloadRecoveryResult;
+}
+
+test('a bad rollout (an image that crashes) is rolled back, and the workload is Ready again', async () => {
+  await withProcessLogs(async () => {
+    const web = await createDeployment('web', container(GOOD));
+    await rolledOut('web');
+    await setImage('web', CRASHING);
+    const result = await recoveryOf(web);
+    expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
+    const d = await apps.readNamespacedDeployment({ name: 'web', namespace });
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
+    expect(d.metadata?.annotations?.[WorkloadAnnotations.rolledBackFrom]).toBeTruthy();
+    await rolledOut('web');
+    const status = await client.workflow.getHandle(workloadRecoveryWorkflowId(web)).query(statusQuery);
+    expect(status.diagnosis?.rollout?.changes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'image', from: GOOD, to: CRASHING })]),
+    );
+    expect(status.diagnosis?.logMatches.map((m) => m.signature)).toContain('panic');
+  });
+}, 240_000);
+
+test('an OOM-killed Deployment gets a higher memory limit, and no more OOM', async () => {
+  await withProcessLogs(async () => {
+    const api = await createDeployment('api', container(GOOD, '48Mi'));
+    const result = await recoveryOf(api);
+    expect(result).toMatchObject({ outcome: 'recovered', strategy: 'raise-memory' });
+    const d = await apps.readNamespacedDeployment({ name: 'api', namespace });
+    expect(d.spec?.template.spec?.containers[0]?.resources?.limits?.memory).toBe('72Mi');
+    await rolledOut('api');
+  });
+}, 240_000);
+
+test('a pull failure after an image change is rolled back', async () => {
+  await withProcessLogs(async () => {
+    const shop = await createDeployment('cart', container(GOOD));
+    await rolledOut('cart');
+    await setImage('cart', UNKNOWN);
+    const result = await recoveryOf(shop);
+    expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
+    await rolledOut('cart');
+  });
+}, 240_000);
+
+test('a failing bare pod is reported and left untouched', async () => {
+  await withProcessLogs(async () => {
+    const pod = await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'lonely' }, spec: { containers: [container(CRASHING)] } },
+    });
+    const result = await recoveryOf({ kind: 'Pod', namespace, name: 'lonely' });
+    expect(result.outcome).toBe('reported');
+    const now = await core.readNamespacedPod({ name: 'lonely', namespace });
+    expect(now.metadata?.uid).toBe(pod.metadata?.uid);
+  });
+}, 240_000);
+
+test('a crash-looping DaemonSet in kube-system is reported, not deleted', async () => {
+  await withProcessLogs(async () => {
+    const name = `crashy-${runId}`;
+    await apps.createNamespacedDaemonSet({
+      namespace: 'kube-system',
+      body: {
+        metadata: { name },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [container(CRASHING)] } },
+        },
+      },
+    });
+    const result = await recoveryOf({ kind: 'DaemonSet', namespace: 'kube-system', name });
+    expect(result.outcome).toBe('reported');
+    expect(result.actions.join('\n')).not.toMatch(/evicted|deleted pod|restarted/);
+  });
+}, 240_000);
