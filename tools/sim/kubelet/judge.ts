@@ -11,7 +11,7 @@ import { configErrorOf } from './config-refs';
 import { parseQuantity } from './quantity';
 import type { Registry } from './registry';
 
-/** Lines the Go runtime prints when the kernel OOM-kills it is not possible; this is what tests grep for. */
+/** The line an OOM-killed run leaves last in its log (the Go runtime's own words); tests look for it. */
 export const OOM_LOG_LINE = 'fatal error: runtime: out of memory';
 
 /** What the kubelet concludes for one pod. */
