@@ -46,14 +46,12 @@ export async function pushImage(
 
 /** Deletes an image pushed with {@link pushImage}; pods created afterwards fail to pull it. */
 export async function removeImage(kc: KubeConfig, image: string): Promise<void> {
-  await kc
-    .makeApiClient(CoreV1Api)
-    .patchNamespacedConfigMap(
-      {
-        name: Kubelet.registryName,
-        namespace: Kubelet.registryNamespace,
-        body: { data: { [registryKeyOf(image)]: null } },
-      },
-      mergePatch,
-    );
+  await kc.makeApiClient(CoreV1Api).patchNamespacedConfigMap(
+    {
+      name: Kubelet.registryName,
+      namespace: Kubelet.registryNamespace,
+      body: { data: { [registryKeyOf(image)]: null } },
+    },
+    mergePatch,
+  );
 }
