@@ -11,7 +11,7 @@ import { configErrorOf } from './config-refs';
 import { parseQuantity } from './quantity';
 import type { Registry } from './registry';
 
-/** The line an OOM-killed run leaves last in its log (the Go runtime's own words); tests look for it. */
+/** The line an OOM-killed run prints (the Go runtime's own words); tests look for it in the previous log. */
 export const OOM_LOG_LINE = 'fatal error: runtime: out of memory';
 
 /** What the kubelet concludes for one pod. */
