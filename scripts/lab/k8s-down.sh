@@ -10,11 +10,12 @@ STATE_DIR="${state_from_env:-$STATE_DIR}"
 K8S_DIR="$STATE_DIR/k8s"
 PIDS="$K8S_DIR/pids"
 # Reverse start order: the API clients go before the apiserver, the apiserver before etcd.
-COMPONENTS=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+COMPONENTS=(sim-kubelet kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 ours() {
-  # ours <pid> <component>: guards against a recycled pid that now belongs to something else.
-  { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q "/$2 "
+  # ours <pid> <component>: guards against a recycled pid that now belongs to something else. The
+  # sim kubelet is node running sim-kubelet.ts.
+  { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -qE "/$2(\.ts)? "
 }
 
 stopped=0
@@ -37,6 +38,6 @@ for c in "${COMPONENTS[@]}"; do
 done
 
 if [ "${K8S_KEEP_DATA:-}" != 1 ]; then
-  rm -rf "$K8S_DIR/etcd"
+  rm -rf "$K8S_DIR/etcd" "$K8S_DIR/pod-logs"
 fi
 log "k8s lab stopped ($stopped processes) in $K8S_DIR"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the simulated Kubernetes cluster: etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler and kwok (which plays the kubelets of K8S_NODES fake nodes), all on 127.0.0.1.
+# kube-scheduler, kwok (which plays the kubelets of K8S_NODES fake nodes) and the sim kubelet (which
+# judges pods with registry.lab images from their spec, tools/sim/kubelet), all on 127.0.0.1.
 # Writes an admin kubeconfig to $STATE_DIR/k8s/kubeconfig. Idempotent: if the lab is already up
 # and healthy it returns in about a second. See docs/lab.md for every knob.
 #
@@ -49,7 +50,8 @@ TIMEOUT="${K8S_UP_TIMEOUT:-120}"
 # Shared with tools/sim/index.ts and lab/k8s/kwok-config.yaml.
 MANAGED_LABEL="sim.self-healing.dev/managed"
 SERVICE_CIDR="10.96.0.0/16"
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok sim-kubelet)
+POD_LOGS="$K8S_DIR/pod-logs"
 
 need_cmd openssl "Install openssl (apt-get install openssl)."
 need_cmd curl "Install curl (apt-get install curl)."
@@ -60,10 +62,11 @@ BIN="$("$REPO_ROOT/scripts/lab/build-k8s.sh")"
 KUBECTL=("$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE")
 
 alive() {
-  # alive <component>: its pid file names a running process that is that binary.
+  # alive <component>: its pid file names a running process that is that binary (or, for the sim
+  # kubelet, node running <component>.ts).
   local pid
   pid="$(cat "$PIDS/$1.pid" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q "/$1 "
+  [ -n "$pid" ] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qE "/$1(\.ts)? "
 }
 
 running() {
@@ -181,6 +184,16 @@ start() {
   shift
   setsid "$BIN/$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$PIDS/$name.pid"
+}
+
+start_sim_kubelet() {
+  # Node runs the TypeScript by stripping types: no build step, up in well under a second.
+  local node
+  node="$("$REPO_ROOT/scripts/lab/node.sh")/node"
+  mkdir -p "$POD_LOGS"
+  setsid "$node" --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --import "$REPO_ROOT/tools/sim/kubelet/register.mjs" "$REPO_ROOT/tools/sim/kubelet/sim-kubelet.ts" \
+    "$KUBECONFIG_FILE" "$POD_LOGS" >"$LOGS/sim-kubelet.log" 2>&1 </dev/null &
+  echo $! >"$PIDS/sim-kubelet.pid"
 }
 
 stop_all() {
@@ -329,6 +342,12 @@ start kube-scheduler --config="$K8S_DIR/scheduler.yaml" \
   --authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics \
   --bind-address=127.0.0.1 --secure-port="$SCHED_PORT"
 
+# kwok serves container logs from files named by Logs objects (kwok.x-k8s.io), which the sim
+# kubelet creates; the registry is the ConfigMap the sim kubelet judges images by.
+"${KUBECTL[@]}" apply -f "$REPO_ROOT/lab/k8s/crds/" >/dev/null
+"${KUBECTL[@]}" wait --for=condition=Established --timeout="${TIMEOUT}s" crd/logs.kwok.x-k8s.io >/dev/null
+"${KUBECTL[@]}" apply -f "$REPO_ROOT/lab/k8s/registry.yaml" >/dev/null
+
 log "starting kwok on 127.0.0.1:$KWOK_PORT (nodes labelled $MANAGED_LABEL=true)"
 # node-ip/node-name are loopback on purpose: nothing in the lab may dial made-up addresses.
 # The default --cidr (a /24) runs out after 254 pods; scale runs want tens of thousands.
@@ -336,12 +355,17 @@ start kwok --kubeconfig="$KUBECONFIG_FILE" --config="$REPO_ROOT/lab/k8s/kwok-con
   --manage-all-nodes=false --manage-nodes-with-label-selector="$MANAGED_LABEL=true" \
   --node-lease-duration-seconds="$LEASE_SECONDS" \
   --cidr=10.0.0.0/16 --node-ip=127.0.0.1 --node-name=localhost --node-port="$KWOK_PORT" \
-  --server-address="127.0.0.1:$KWOK_PORT"
+  --server-address="127.0.0.1:$KWOK_PORT" --enable-crds=Logs
 
 component_healthy() { curl -fsSk --max-time 2 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
 wait_for kube-controller-manager "kube-controller-manager /healthz" component_healthy "$KCM_PORT"
 wait_for kube-scheduler "kube-scheduler /healthz" component_healthy "$SCHED_PORT"
 wait_for kwok "kwok /healthz" curl -fsS --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz"
+
+log "starting the sim kubelet (log $LOGS/sim-kubelet.log)"
+start_sim_kubelet
+sim_kubelet_ready() { grep -q 'sim-kubelet: ready in' "$LOGS/sim-kubelet.log"; }
+wait_for sim-kubelet "the sim kubelet's first list" sim_kubelet_ready
 
 cat >"$K8S_DIR/ports.env" <<EOF
 K8S_APISERVER_PORT=$API_PORT

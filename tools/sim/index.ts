@@ -23,6 +23,12 @@ import {
 } from '@kubernetes/client-node';
 import { apiserverMetrics, samplesOf } from './prometheus';
 
+export { pushImage, removeImage, registryKeyOf } from './registry';
+export type { ImageBehaviour } from './registry';
+export { Kubelet } from './kubelet/conventions';
+export type { VerdictReason } from './kubelet/conventions';
+export { OOM_LOG_LINE } from './kubelet/judge';
+
 /** Labels, finalizers and values shared with lab/k8s/kwok-config.yaml and scripts/lab/k8s-up.sh. */
 export const Sim = {
   /** kwok plays the kubelet only for nodes carrying this label (value `true`). */
