@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     recoveries: {
       start: () => Promise.resolve({ workflowId: 'none', runId: 'none' }),
       signal: () => Promise.resolve('not-found'),
+      startWorkload: () => Promise.resolve({ workflowId: 'none', runId: 'none' }),
+      signalWorkload: () => Promise.resolve('not-found'),
     },
   });
   await detector.start();

@@ -256,8 +256,40 @@ describe('the detector ServiceAccount', () => {
       [{ verb: 'delete', resource: 'nodes', name: 'sim-node-1' }, false],
       [{ verb: 'patch', resource: 'nodes', subresource: 'status', name: 'sim-node-1' }, false],
       [{ verb: 'create', resource: 'pods', subresource: 'eviction', namespace: 'any-app' }, false],
-      [{ verb: 'list', resource: 'pods' }, false],
     ]);
+  });
+
+  test('may list and watch pods, ReplicaSets and namespaces (the pod source), and change none of them', async () => {
+    await expectAccess(detector, [
+      [{ verb: 'list', resource: 'pods' }, true],
+      [{ verb: 'watch', resource: 'pods' }, true],
+      [{ verb: 'list', resource: 'replicasets', group: 'apps' }, true],
+      [{ verb: 'watch', resource: 'replicasets', group: 'apps' }, true],
+      [{ verb: 'list', resource: 'namespaces' }, true],
+      [{ verb: 'watch', resource: 'namespaces' }, true],
+      [{ verb: 'get', resource: 'pods', namespace: 'any-app', name: 'web-1' }, false],
+      [{ verb: 'delete', resource: 'pods', namespace: 'any-app', name: 'web-1' }, false],
+      [{ verb: 'patch', resource: 'replicasets', group: 'apps', namespace: 'any-app', name: 'web' }, false],
+      [{ verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'any-app', name: 'web' }, false],
+      [{ verb: 'list', resource: 'secrets' }, false],
+    ]);
+  });
+
+  test("the pod source's real informers sync with these rights", async () => {
+    const informers = createDetectorKubernetes(detector, silentLogger).podSourceInformers?.(() => false);
+    if (!informers) throw new Error('the adapter has no pod source informers');
+    const all = [informers.pods, informers.replicaSets, informers.namespaces];
+    try {
+      await Promise.all(all.map((i) => i.start()));
+      expect(informers.namespaces.list().length).toBeGreaterThan(0);
+      await waitFor(
+        'the three watches open',
+        () => Promise.resolve(all.map((i) => i.stats())),
+        (stats) => stats.every((s) => s.watches > 0 && s.restarts === 0),
+      );
+    } finally {
+      await Promise.all(all.map((i) => i.stop()));
+    }
   });
 
   test('may read only its own ConfigMap, and record Events only in its namespace', async () => {

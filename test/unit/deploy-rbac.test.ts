@@ -134,7 +134,18 @@ const DETECTOR_CALLS: Record<string, Need> = {
   listNode: ['/nodes:list', '/nodes:watch'],
   listNamespacedConfigMap: ['/configmaps:list', '/configmaps:watch'],
   createNamespacedEvent: ['/events:create'],
+  // The pod source (pod-informers.ts): pods, their ReplicaSets' owners, namespaces' labels.
+  listPodForAllNamespaces: ['/pods:list', '/pods:watch'],
+  listReplicaSetForAllNamespaces: ['apps/replicasets:list', 'apps/replicasets:watch'],
+  listNamespace: ['/namespaces:list', '/namespaces:watch'],
 };
+
+/** The files of the detector's side of the adapter: the informers, the pod source's among them. */
+const DETECTOR_ADAPTER_FILES = [
+  'src/activities/kubernetes/watch.ts',
+  'src/activities/kubernetes/pod-informers.ts',
+];
+const detectorNeeds = () => new Set(DETECTOR_ADAPTER_FILES.flatMap((f) => [...needsOf(f, DETECTOR_CALLS)]));
 const KNOWN_API_CLASSES = new Set(['CoreV1Api', 'AppsV1Api', 'PolicyV1Api', 'CustomObjectsApi']);
 
 /** The RBAC a source file's client calls need, per the table; throws on a call the table lacks. */
@@ -163,7 +174,13 @@ const sorted = (set: Iterable<string>) => [...set].sort();
  */
 function remediationAdapterFiles(): string[] {
   const dir = 'src/activities/kubernetes';
-  const others = new Set(['watch.ts', 'live-config-source.ts', 'node-providers.ts']);
+  const others = new Set([
+    'watch.ts',
+    'live-config-source.ts',
+    'node-providers.ts',
+    'pod-informers.ts',
+    'pod-trim.ts',
+  ]);
   return readdirSync(join(root, dir))
     .filter((file) => file.endsWith('.ts') && !others.has(file))
     .map((file) => `${dir}/${file}`);
@@ -252,7 +269,7 @@ describe('RBAC', () => {
     const main = readFileSync(join(root, 'src/worker/main.ts'), 'utf8');
     expect(main).toMatch(/createClusterConfigSource\(\s*createDetectorKubernetes\(/);
     const adapter = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
-    const configNeeds = [...adapter].filter((n) => !n.startsWith('/nodes:'));
+    const configNeeds = [...adapter].filter((n) => n.startsWith('/configmaps:') || n.startsWith('/events:'));
     const role = find('Role', 'self-healing-worker-config', 'self-healing');
     expect(sorted(grants(role.rules ?? []))).toEqual(sorted(configNeeds));
     const defaults = envSchema.parse({});
@@ -271,7 +288,7 @@ describe('RBAC', () => {
   });
 
   test('the detector is granted exactly what its adapter calls, and no write verb on nodes', () => {
-    const needs = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
+    const needs = detectorNeeds();
     const detectorRoles = rolesOf('self-healing-detector');
     expect(sorted(grants(detectorRoles.flatMap((r) => r.rules ?? [])))).toEqual(sorted(needs));
     for (const role of detectorRoles)
@@ -280,7 +297,18 @@ describe('RBAC', () => {
           expect(rule.verbs?.filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
     // Events and the ConfigMap are namespaced grants, in the ConfigMap's namespace, not cluster-wide.
     const clusterWide = grants(find('ClusterRole', 'self-healing-detector').rules ?? []);
-    expect(sorted(clusterWide)).toEqual(['/nodes:list', '/nodes:watch']);
+    expect(sorted(clusterWide)).toEqual([
+      '/namespaces:list',
+      '/namespaces:watch',
+      '/nodes:list',
+      '/nodes:watch',
+      '/pods:list',
+      '/pods:watch',
+      'apps/replicasets:list',
+      'apps/replicasets:watch',
+    ]);
+    // Read-only: the pod source never writes what it watches.
+    for (const grant of clusterWide) expect(grant).toMatch(/:(list|watch)$/);
   });
 
   test('the detector reads only its own ConfigMap, by the name its environment defaults to', () => {

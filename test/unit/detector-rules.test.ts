@@ -354,6 +354,13 @@ class FakeRecoveries implements RecoveryGateway {
     this.signals.push({ node, evidence });
     return this.running.has(node) ? ('signalled' as const) : ('not-found' as const);
   }
+  // These node tests run no pod source (their adapter has no pod informers).
+  async startWorkload(): Promise<never> {
+    throw new Error('no workload recovery expected');
+  }
+  async signalWorkload(): Promise<never> {
+    throw new Error('no workload recovery expected');
+  }
 }
 
 function setup(nodes: V1Node[], configData: Record<string, string> = {}) {

@@ -16,11 +16,17 @@ import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
 import { eventFor } from './events';
 import { trimConfigMap, trimNode } from './trim';
+import type { PodSourceInformers } from './pod-informers';
+import { podSourceInformerOptions } from './pod-informers';
+import type { KeepLabel } from './pod-trim';
 
 export { trimNode } from './trim';
 
 // The client types callers of this adapter handle, so they need not import the client themselves.
 export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
+export type { V1Namespace, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+export type { PodSourceInformers } from './pod-informers';
+export type { KeepLabel } from './pod-trim';
 
 /** Component name on the Events the detector records. */
 export const DETECTOR_COMPONENT = 'self-healing-detector';
@@ -64,6 +70,8 @@ export interface DetectorKubernetes {
   nodeInformer(): ObjectInformer<V1Node>;
   /** The single ConfigMap `namespace/name` (a field selector), trimmed to its identity and `data`. */
   configMapInformer(namespace: string, name: string): ObjectInformer<V1ConfigMap>;
+  /** The pod source's informers (./pod-informers.ts); absent: the detector watches nodes only. */
+  podSourceInformers?(keepLabel: KeepLabel): PodSourceInformers;
   events: EventRecorder;
 }
 
@@ -113,6 +121,14 @@ export function createDetectorKubernetes(
         logger,
       });
     },
+    podSourceInformers: (keepLabel) => {
+      const options = podSourceInformerOptions(kc, logger, keepLabel);
+      return {
+        pods: new ResilientInformer(options.pods),
+        replicaSets: new ResilientInformer(options.replicaSets),
+        namespaces: new ResilientInformer(options.namespaces),
+      };
+    },
     events: {
       async record(event) {
         const body = eventFor(component, event);
@@ -136,7 +152,8 @@ export function createDetectorKubernetes(
 // ---------------------------------------------------------------------------------------------
 // Informer
 
-interface InformerOptions<T extends KubernetesObject> {
+/** What a {@link ResilientInformer} watches and how it trims. */
+export interface InformerOptions<T extends KubernetesObject> {
   what: string;
   kc: KubeConfig;
   path: string;
@@ -152,7 +169,7 @@ interface InformerOptions<T extends KubernetesObject> {
  * starts it again after 1 s, 2 s, 4 s ... 30 s. A restart resumes the watch from the last
  * resourceVersion, so it does not LIST again unless the LIST itself was what failed.
  */
-class ResilientInformer<T extends KubernetesObject> implements ObjectInformer<T> {
+export class ResilientInformer<T extends KubernetesObject> implements ObjectInformer<T> {
   private readonly listWatch: ListWatch<T>;
   private readonly counters: InformerStats = { lists: 0, watches: 0, restarts: 0, synced: false };
   private stopped = true;

@@ -1,6 +1,8 @@
 /**
- * The detector: a list+watch informer on Nodes feeding the pure rules (./rules.ts), one timer per
- * unhealthy node, the storm guard, and the calls that start or inform node recoveries.
+ * The detector hosts two sources behind one event hub: nodes (./node-detector.ts) and pods
+ * (./pod-source.ts, one workload recovery per failing workload; docs/detector.md, "The pod
+ * source"). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
+ * one timer per unhealthy node, the storm guard, and the calls that start or inform node recoveries.
  *
  * - Ready False/Unknown: a timer fires when the episode has lasted the confirmation window
  *   (`node_failure_threshold × health_check_interval`), counted from the Ready condition's
@@ -17,13 +19,16 @@
  */
 import { createDetectorKubernetes } from '../../activities/kubernetes/watch';
 import { jsonLogger } from '../../logging';
+import type { ConfigSource } from '../../config/config-source';
 import { systemClock } from './clock';
+import { EventHub } from './event-hub';
 import { temporalRecoveryGateway } from './gateway';
 import { NodeDetector } from './node-detector';
-import type { Detector, DetectorOptions } from './types';
+import { PodSource } from './pod-source';
+import type { Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
 
 export type * from './types';
-export { MAX_RECORDS, START_RETRY } from './types';
+export { DetectorSources, MAX_RECORDS, START_RETRY } from './types';
 export { temporalRecoveryGateway } from './gateway';
 
 /**
@@ -37,23 +42,70 @@ export function createDetector(options: DetectorOptions): Detector {
     options.kubernetes ??
     (options.kubeConfig ? createDetectorKubernetes(options.kubeConfig, logger) : undefined);
   if (!kubernetes) throw new TypeError('createDetector needs kubeConfig or kubernetes');
-  const gateway =
-    options.recoveries ??
-    (options.client && options.taskQueue
-      ? temporalRecoveryGateway(options.client, options.taskQueue)
-      : undefined);
+  const gateway = gatewayOf(options);
   if (!gateway) throw new TypeError('createDetector needs client and taskQueue, or recoveries');
-  return new NodeDetector({
+  const { configSource } = options;
+  const clock = options.clock ?? systemClock;
+  const hub = new EventHub(logger);
+  const sources = options.sources ?? ['nodes', 'pods'];
+  const nodes = new NodeDetector({
     kubernetes,
     gateway,
     logger,
-    clock: options.clock ?? systemClock,
-    configSource: options.configSource,
-    alertTarget: options.alertTarget ?? {
-      kind: 'ConfigMap',
-      apiVersion: 'v1',
-      name: 'self-healing-config',
-      namespace: 'self-healing',
-    },
+    clock,
+    configSource,
+    hub,
+    alertTarget: options.alertTarget ?? DEFAULT_ALERT_TARGET,
   });
+  const informers = sources.includes('pods')
+    ? kubernetes.podSourceInformers?.(optOutLabelKeeper(configSource))
+    : undefined;
+  const pods = informers && new PodSource({ informers, gateway, logger, clock, configSource, hub });
+  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, hub);
+}
+
+function gatewayOf(options: DetectorOptions): RecoveryGateway | undefined {
+  if (options.recoveries) return options.recoveries;
+  if (options.client && options.taskQueue) return temporalRecoveryGateway(options.client, options.taskQueue);
+  return undefined;
+}
+
+const DEFAULT_ALERT_TARGET = {
+  kind: 'ConfigMap',
+  apiVersion: 'v1',
+  name: 'self-healing-config',
+  namespace: 'self-healing',
+} as const;
+
+/** Keeps, of a pod's or ReplicaSet's labels, only the opt-out label in force. */
+function optOutLabelKeeper(configSource: ConfigSource): (key: string) => boolean {
+  return (key) => key === configSource.current().opt_out_label;
+}
+
+/** The sources behind one {@link Detector}. */
+class HostDetector implements Detector {
+  constructor(
+    /** The node source when it runs. */
+    private readonly running: NodeDetector | undefined,
+    /** The node source, for its stats even when it does not run. */
+    private readonly nodes: NodeDetector,
+    private readonly pods: PodSource | undefined,
+    private readonly hub: EventHub,
+  ) {}
+
+  async start(): Promise<void> {
+    await Promise.all([this.running?.start(), this.pods?.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.running?.stop(), this.pods?.stop()]);
+  }
+
+  stats(): DetectorStats {
+    return { ...this.nodes.stats(), ...(this.pods ? { pods: this.pods.stats() } : {}) };
+  }
+
+  subscribe(listener: Parameters<Detector['subscribe']>[0]): () => void {
+    return this.hub.subscribe(listener);
+  }
 }

@@ -1,8 +1,15 @@
-/** The detector's way to Temporal: start (or join) a node's recovery, signal evidence to it. */
+/** The detector's way to Temporal: start (or join) a node's or a workload's recovery, signal evidence to it. */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { evidenceSignal } from '../../workflows/messages';
-import { nodeRecoveryWorkflowId, startNodeRecovery, stoppedByPersonSince } from '../recoveries';
+import {
+  nodeRecoveryWorkflowId,
+  startNodeRecovery,
+  startWorkloadRecovery,
+  stoppedByPersonSince,
+  workloadRecoveryWorkflowId,
+} from '../recoveries';
+import type { Evidence } from '../../domain';
 import type { RecoveryGateway } from './types';
 
 /** The {@link RecoveryGateway} over a Temporal client. */
@@ -15,15 +22,27 @@ export function temporalRecoveryGateway(client: Client, taskQueue: string): Reco
       const handle = await startNodeRecovery(client, taskQueue, input);
       return { workflowId: handle.workflowId, runId: handle.signaledRunId };
     },
-    async signal(node, evidence) {
-      try {
-        await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).signal(evidenceSignal, evidence);
-        return 'signalled';
-      } catch (error) {
-        // Closed or never started: nobody is waiting for this evidence.
-        if (error instanceof WorkflowNotFoundError) return 'not-found';
-        throw error;
-      }
+    signal: (node, evidence) => signalEvidence(client, nodeRecoveryWorkflowId(node), evidence),
+    async startWorkload(input) {
+      const handle = await startWorkloadRecovery(client, taskQueue, input);
+      return { workflowId: handle.workflowId, runId: handle.signaledRunId };
     },
+    signalWorkload: (workload, evidence) =>
+      signalEvidence(client, workloadRecoveryWorkflowId(workload), evidence),
   };
+}
+
+async function signalEvidence(
+  client: Client,
+  workflowId: string,
+  evidence: Evidence,
+): Promise<'signalled' | 'not-found'> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(evidenceSignal, evidence);
+    return 'signalled';
+  } catch (error) {
+    // Closed or never started: nobody is waiting for this evidence.
+    if (error instanceof WorkflowNotFoundError) return 'not-found';
+    throw error;
+  }
 }

@@ -1,13 +1,16 @@
-/** The node detector: rules, the detector itself, and the start request it builds. */
+/** The detector (node and pod sources): rules, the detector itself, and the start request it builds. */
 export type { Clock, TimerHandle } from './clock';
 export { systemClock } from './clock';
 export type {
   Detector,
   DetectorEvent,
   DetectorOptions,
+  DetectorSource,
   DetectorStats,
+  PodSourceStats,
   RecoveryGateway,
   RecoveryStartRecord,
+  WorkloadRecoveryStartRecord,
 } from './detector';
 export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } from './detector';
 export { recoveryInputFor } from './recovery-input';

@@ -31,6 +31,8 @@ export interface NodeDetectorDeps {
   clock: Clock;
   configSource: ConfigSource;
   alertTarget: ObjectRef;
+  /** Shared with the detector's other sources. @default a hub of its own */
+  hub?: EventHub;
 }
 
 export class NodeDetector implements Detector {
@@ -46,7 +48,7 @@ export class NodeDetector implements Detector {
 
   constructor(private readonly deps: NodeDetectorDeps) {
     const { kubernetes, gateway, logger, clock, alertTarget } = deps;
-    this.hub = new EventHub(logger);
+    this.hub = deps.hub ?? new EventHub(logger);
     this.informer = kubernetes.nodeInformer();
     this.storm = new StormGuard(
       { clock, logger, hub: this.hub, events: kubernetes.events, alertTarget },

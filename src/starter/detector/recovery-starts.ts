@@ -6,13 +6,13 @@
 import type { Evidence, NodeRecoveryInput } from '../../domain';
 import type { Logger } from '../../logging';
 import { errorText } from '../../logging';
+import { enqueue, keepRecord, nextRetryDelayMs } from './call-chain';
 import type { Clock } from './clock';
 import type { EventHub } from './event-hub';
 import type { NodeState } from './node-state';
 import { markReported } from './node-state';
 import type { NodeFinding } from './rules';
 import type { DetectorStats, RecoveryGateway, RecoveryStartRecord } from './types';
-import { MAX_RECORDS, START_RETRY } from './types';
 
 export class RecoveryStarts {
   readonly records: RecoveryStartRecord[] = [];
@@ -76,9 +76,7 @@ export class RecoveryStarts {
   }
 
   private enqueue(state: NodeState, task: () => Promise<void>): void {
-    state.chain = state.chain.then(task).catch((error: unknown) => {
-      this.deps.logger.error('detector task failed', { error: errorText(error) });
-    });
+    enqueue(state, task, this.deps.logger);
   }
 
   private declined(finding: NodeFinding, { workflowId, runId }: { workflowId: string; runId: string }): void {
@@ -113,8 +111,7 @@ export class RecoveryStarts {
       resolvedAt: new Date(resolvedAt).toISOString(),
       overheadMs: resolvedAt - finding.windowElapsedAt,
     };
-    this.records.push(record);
-    if (this.records.length > MAX_RECORDS) this.records.shift();
+    keepRecord(this.records, record);
     if (state.retry) state.retry.delayMs = 0;
     this.deps.logger.info('recovery started', {
       node: finding.node,
@@ -129,10 +126,7 @@ export class RecoveryStarts {
     const { clock, logger, hub } = this.deps;
     this.counters.starts.failures += 1;
     markReported(state, finding.reason, false);
-    const delayMs = Math.min(
-      state.retry?.delayMs ? state.retry.delayMs * 2 : START_RETRY.initialMs,
-      START_RETRY.maxMs,
-    );
+    const delayMs = nextRetryDelayMs(state.retry?.delayMs);
     logger.error('could not start recovery; will retry while the node stays unhealthy', {
       node: finding.node,
       reason: finding.reason,

@@ -47,7 +47,7 @@ export function nodeViewOf(node: unknown): NodeView | undefined {
 }
 
 /** The string values of a map; anything else is dropped. */
-function stringsOf(map: unknown): Record<string, string> {
+export function stringsOf(map: unknown): Record<string, string> {
   const strings: Record<string, string> = {};
   if (isRecord(map))
     for (const [key, value] of Object.entries(map)) if (typeof value === 'string') strings[key] = value;
@@ -262,11 +262,13 @@ export function stormBlocks(state: StormState, now: number): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function timeOf(value: unknown): number | undefined {
+/** Milliseconds since the epoch of an API time (string or Date); undefined for garbage. */
+export function timeOf(value: unknown): number | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);

@@ -7,7 +7,14 @@ import type {
   ObjectRef,
 } from '../../activities/kubernetes/watch';
 import type { ConfigSource } from '../../config/config-source';
-import type { Evidence, NodeFailureReason, NodeRecoveryInput } from '../../domain';
+import type {
+  Evidence,
+  NodeFailureReason,
+  NodeRecoveryInput,
+  PodFailureReason,
+  WorkloadRecoveryInput,
+  WorkloadTarget,
+} from '../../domain';
 import type { Logger } from '../../logging';
 import type { Clock } from './clock';
 import type { StormState } from './rules';
@@ -25,6 +32,29 @@ export interface RecoveryGateway {
   ): Promise<{ workflowId: string; runId: string; declined?: 'stopped-by-person' }>;
   /** Signals evidence to the node's recovery; `not-found` when none runs. */
   signal(node: string, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+  /**
+   * Starts the workload's recovery (`workload-recovery/<Kind>/<ns>/<name>`), or adds the evidence of
+   * `input.pod` to the running one: signal-with-start.
+   */
+  startWorkload(input: WorkloadRecoveryInput): Promise<{ workflowId: string; runId: string }>;
+  /** Signals evidence (about one pod, or `Ready`) to the workload's recovery; `not-found` when none runs. */
+  signalWorkload(workload: WorkloadTarget, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+}
+
+/** Timing of one started workload recovery; detection overhead = resolvedAt − firedAt. */
+export interface WorkloadRecoveryStartRecord {
+  /** `Deployment/shop/web`. */
+  workload: string;
+  /** The pod whose confirmed failure started it. */
+  pod: string;
+  reason: PodFailureReason;
+  workflowId: string;
+  runId: string;
+  /** When the rule fired: the pod's failure was confirmed (its confirmation window elapsed). */
+  firedAt: string;
+  /** When `startWorkloadRecovery` resolved. */
+  resolvedAt: string;
+  overheadMs: number;
 }
 
 /** Timing of one started recovery; detection overhead = resolvedAt − windowElapsedAt. */
@@ -61,6 +91,30 @@ export type DetectorEvent =
       evidence: Evidence;
       outcome: 'signalled' | 'not-found' | 'failed';
     }
+  | { type: 'workload-recovery-started'; record: WorkloadRecoveryStartRecord }
+  | {
+      type: 'workload-recovery-start-failed';
+      workload: string;
+      pod: string;
+      reason: PodFailureReason;
+      error: string;
+    }
+  /** A pod's confirmed failure not remediated: the pod, its workload or its namespace opted out. */
+  | {
+      type: 'finding-suppressed';
+      workload: string;
+      pod: string;
+      reason: PodFailureReason;
+      why: 'opted-out';
+      detail: string;
+    }
+  /** Evidence to a workload's recovery: another failing pod, a more specific reason, or `Ready`. */
+  | {
+      type: 'workload-evidence-signalled';
+      workload: string;
+      evidence: Evidence;
+      outcome: 'signalled' | 'not-found' | 'failed';
+    }
   /** `phase`: a storm started, cleared (cooldown begins) or remediation resumed. */
   | { type: 'storm'; phase: 'started' | 'cleared' | 'resumed'; state: StormState };
 
@@ -79,12 +133,35 @@ export interface DetectorStats {
   /** The most recent started recoveries (at most {@link MAX_RECORDS}), oldest first. */
   recoveries: RecoveryStartRecord[];
   informer: InformerStats;
+  /** The pod source; absent when the detector watches nodes only. */
+  pods?: PodSourceStats;
 }
+
+/** A snapshot of the pod source. */
+export interface PodSourceStats {
+  /** The first LISTs of pods, ReplicaSets and Namespaces are done. */
+  synced: boolean;
+  cached: { pods: number; replicaSets: number; namespaces: number };
+  /** Pods in an unhealthy episode (confirmed or not yet). */
+  unhealthyPods: number;
+  /** Workloads with a confirmed failing pod. */
+  unhealthy: { workload: string; pods: string[]; reason: PodFailureReason; started: boolean }[];
+  starts: { calls: number; failures: number };
+  signals: { signalled: number; notFound: number; failures: number };
+  suppressed: { optedOut: number };
+  /** The most recent started workload recoveries (at most {@link MAX_RECORDS}), oldest first. */
+  recoveries: WorkloadRecoveryStartRecord[];
+  informers: { pods: InformerStats; replicaSets: InformerStats; namespaces: InformerStats };
+}
+
+/** The sources a detector may host. */
+export const DetectorSources = ['nodes', 'pods'] as const;
+export type DetectorSource = (typeof DetectorSources)[number];
 
 /** How many {@link RecoveryStartRecord}s are kept. */
 export const MAX_RECORDS = 1_000;
 
-/** Backoff of a failed `startNodeRecovery` while the node stays unhealthy. */
+/** Backoff of a failed `startNodeRecovery` (or `startWorkloadRecovery`) while the target stays unhealthy. */
 export const START_RETRY = { initialMs: 1_000, maxMs: 60_000 } as const;
 
 /** Inputs of {@link createDetector}. Give `kubeConfig` or `kubernetes`, and `client` + `taskQueue` or `recoveries`. */
@@ -106,11 +183,16 @@ export interface DetectorOptions {
    * @default the ConfigMap self-healing/self-healing-config
    */
   alertTarget?: ObjectRef;
+  /**
+   * The sources to run. `pods` needs an adapter with `podSourceInformers`.
+   * @default ['nodes', 'pods'] (only `nodes` when the adapter has no pod informers)
+   */
+  sources?: readonly DetectorSource[];
 }
 
 /** A running detector. */
 export interface Detector {
-  /** Starts the informer; resolves after the first LIST has been judged. */
+  /** Starts the informers; resolves after the first LISTs have been judged. */
   start(): Promise<void>;
   /** Stops the informer and every timer; waits for calls in flight. */
   stop(): Promise<void>;
