@@ -126,6 +126,19 @@ const WORKER_CALLS: Record<string, Need> = {
   readNamespacedDeployment: ['apps/deployments:get'],
   readNamespacedStatefulSet: ['apps/statefulsets:get'],
   readNamespacedReplicaSet: ['apps/replicasets:get'],
+  // Workload recovery (workload-reader.ts, workload-kinds.ts, workload-writer.ts).
+  readNamespacedDaemonSet: ['apps/daemonsets:get'],
+  readNamespacedJob: ['batch/jobs:get'],
+  readNamespace: ['/namespaces:get'],
+  listNamespacedPod: ['/pods:list'],
+  listNamespacedReplicaSet: ['apps/replicasets:list'],
+  listNamespacedEvent: ['/events:list'],
+  listNamespacedHorizontalPodAutoscaler: ['autoscaling/horizontalpodautoscalers:list'],
+  readNamespacedPodLog: ['/pods/log:get'],
+  patchNamespacedDeployment: ['apps/deployments:patch'],
+  patchNamespacedStatefulSet: ['apps/statefulsets:patch'],
+  patchNamespacedDaemonSet: ['apps/daemonsets:patch'],
+  patchNamespacedReplicaSet: ['apps/replicasets:patch'],
   // The only custom object the worker touches is a Cluster API Machine (MachineResource).
   deleteNamespacedCustomObject: ['cluster.x-k8s.io/machines:delete'],
 };
@@ -146,7 +159,14 @@ const DETECTOR_ADAPTER_FILES = [
   'src/activities/kubernetes/pod-informers.ts',
 ];
 const detectorNeeds = () => new Set(DETECTOR_ADAPTER_FILES.flatMap((f) => [...needsOf(f, DETECTOR_CALLS)]));
-const KNOWN_API_CLASSES = new Set(['CoreV1Api', 'AppsV1Api', 'PolicyV1Api', 'CustomObjectsApi']);
+const KNOWN_API_CLASSES = new Set([
+  'CoreV1Api',
+  'AppsV1Api',
+  'PolicyV1Api',
+  'CustomObjectsApi',
+  'BatchV1Api',
+  'AutoscalingV2Api',
+]);
 
 /** The RBAC a source file's client calls need, per the table; throws on a call the table lacks. */
 function needsOf(file: string, table: Record<string, Need>): Set<string> {
@@ -157,7 +177,7 @@ function needsOf(file: string, table: Record<string, Need>): Set<string> {
         `${file} makes a ${api} client: add its calls to this test's tables and its RBAC to deploy/`,
       );
   const needs = new Set<string>();
-  for (const [, method] of source.matchAll(/\b(?:core|apps|policy|custom)\.(\w+)\(/g)) {
+  for (const [, method] of source.matchAll(/\b(?:core|apps|policy|custom|batch|autoscaling)\.(\w+)\(/g)) {
     const need = table[method ?? ''];
     if (!need)
       throw new Error(`${file} calls ${method}: add it to this test's table and its RBAC to deploy/`);
@@ -251,13 +271,18 @@ describe('RBAC', () => {
         expect(grants(role.rules ?? []).has('/nodes:create')).toBe(false);
   });
 
-  test('the worker writes Events only where its adapters record them: Node Events in default, config Events in its namespace', () => {
+  test("the worker writes Events only where its adapters record them: Node Events in default, config Events in its namespace, workload Events in the workload's", () => {
     const source = readFileSync(join(root, 'src/activities/kubernetes/cluster.ts'), 'utf8');
     expect(source).toMatch(/createNamespacedEvent\(\{\s*namespace: 'default'/);
+    const writer = readFileSync(join(root, 'src/activities/kubernetes/workload-writer.ts'), 'utf8');
+    expect(writer).toMatch(
+      /const \{ namespace, name, kind \} = target;[\s\S]*createNamespacedEvent\(\{ namespace, body \}\)/,
+    );
     const eventRoles = rolesOf('self-healing-worker').filter((r) =>
       grants(r.rules ?? []).has('/events:create'),
     );
     expect(eventRoles.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
+      'ClusterRole undefined/self-healing-worker',
       'Role default/self-healing-worker-events',
       'Role self-healing/self-healing-worker-config',
     ]);

@@ -58,7 +58,7 @@ export function createKubernetesCluster(
     ...createWorkloads(apps, calls),
     ...createNodeEvents(core, calls),
     ...createWorkloadReader({ core, apps, batch, autoscaling }, calls),
-    ...createWorkloadWriter({ core, apps, batch }, calls),
+    ...createWorkloadWriter({ core, apps }, calls),
   };
 }
 

@@ -3,7 +3,7 @@
  * resourceVersion it was computed from (a 409 means someone changed the workload: the caller
  * re-reads and decides again), and the Events that tell the story on the workload.
  */
-import type { AppsV1Api, BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { WorkloadTarget } from '../../domain';
 import { MANAGER } from '../../domain/labels';
@@ -24,10 +24,10 @@ const API_VERSIONS: Record<WorkloadTarget['kind'], string> = {
 };
 
 export function createWorkloadWriter(
-  apis: { core: CoreV1Api; apps: AppsV1Api; batch: BatchV1Api },
+  apis: { core: CoreV1Api; apps: AppsV1Api },
   calls: ApiCalls,
 ): Pick<WorkloadRecoveryPort, 'patchWorkload' | 'recordWorkloadEvent'> {
-  const { core, apps, batch } = apis;
+  const { core, apps } = apis;
   return {
     async patchWorkload(target, patch) {
       const { namespace, name } = target;
@@ -37,8 +37,9 @@ export function createWorkloadWriter(
         StatefulSet: () => apps.patchNamespacedStatefulSet({ name, namespace, body }, jsonPatch),
         DaemonSet: () => apps.patchNamespacedDaemonSet({ name, namespace, body }, jsonPatch),
         ReplicaSet: () => apps.patchNamespacedReplicaSet({ name, namespace, body }, jsonPatch),
-        Job: () => batch.patchNamespacedJob({ name, namespace, body }, jsonPatch),
-        Pod: () => core.patchNamespacedPod({ name, namespace, body }, jsonPatch),
+        // No remediation patches a Job or a bare pod (their templates are immutable or never ours).
+        Job: () => Promise.reject(new TypeError(`a Job is never patched: ${namespace}/${name}`)),
+        Pod: () => Promise.reject(new TypeError(`a bare pod is never patched: ${namespace}/${name}`)),
       };
       try {
         await calls.bounded(send[target.kind]);
