@@ -32,6 +32,8 @@ data:
   drain_timeout: "120"
   recovery_timeout: "180"
   node_provider: "sim"
+  workload.confirmation_window: "10"
+  workload.stable_window: "15"
 YAML
 
 log "deploying demo/web: 3 replicas behind a PodDisruptionBudget (minAvailable 2)"
@@ -89,4 +91,27 @@ done
 cli status "$node"
 kubectl get nodes >&2
 kubectl -n demo get pods -o wide >&2
+log "workload recovery: demo/shop runs registry.lab/shop/web:1.0; a rollout to 1.1 (an image that panics)"
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop, namespace: demo }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers: [{ name: shop, image: registry.lab/shop/web:1.0 }]
+YAML
+kubectl -n demo rollout status deployment/shop --timeout=120s >&2
+kubectl -n demo set image deployment/shop shop=registry.lab/shop/web:1.1 >/dev/null
+log "the bad rollout crash-loops; the detector confirms it, the recovery diagnoses and rolls it back:"
+for _ in $(seq 1 60); do
+  if cli watch Deployment/demo/shop 2>/dev/null; then break; fi
+  sleep 2
+done
+cli status Deployment/demo/shop | grep -E '"(phase|step)"|rolled back|log \(' >&2 || true
+kubectl -n demo rollout history deployment/shop >&2
+kubectl -n demo get deployment shop -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
 log "done. Open $ui to look around. Stop with: make demo-down && make lab-down"

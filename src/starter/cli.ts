@@ -9,7 +9,9 @@ import type { Duration } from '@temporalio/common';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
 import { defaultRecoveryConfig, NodeProviders } from '../config/recovery-config';
 import { approveUpdate, statusQuery } from '../workflows/messages';
-import { FinalPhases, NodeFailureReasons } from '../domain';
+import { FinalPhases, NodeFailureReasons, WorkloadKinds } from '../domain';
+import type { WorkloadKind } from '../domain';
+import { workloadRecoveryWorkflowId } from '../workflows/ids';
 import type { NodeFailureReason } from '../domain';
 import { nodeRecoveryPolicy, nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
 
@@ -17,11 +19,13 @@ export const usage = `usage: self-healing <command> [options]
   recover-node <node> [--reason NotReady|Unknown|MemoryPressure|DiskPressure] [--window 2m]
                [--provider sim|cluster-api|delete-node|none] [--require-approval] [--dry-run]
                                     start (or join) the node's recovery by hand
-  approve <node> --by <name> [--reject] [--comment <text>]
-                                    answer the approval the node's recovery waits for
-  status <node>                     print the recovery's status (phase, step, evidence, actions)
-  watch <node>                      print the recovery's steps as they happen, until it ends
-  list [--query <visibility query>] list recoveries (default: running ones)`;
+  approve <target> --by <name> [--reject] [--comment <text>]
+                                    answer the approval the recovery waits for
+  status <target>                   print the recovery's status (phase, step, evidence, actions,
+                                    a workload's diagnosis)
+  watch <target>                    print the recovery's steps as they happen, until it ends
+  list [--query <visibility query>] list recoveries of every kind (default: running ones)
+A <target> is a node name, or a workload as Kind/namespace/name (e.g. Deployment/shop/web).`;
 
 /** Thrown for a bad command line; the message names the argument and the value. */
 export class UsageError extends Error {
@@ -84,6 +88,22 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
   });
 }
 
+/**
+ * The workflow ID of a target: a workload (`Deployment/shop/web`) or a node.
+ * @throws UsageError naming the kind when a workload target's kind is unknown.
+ */
+function recoveryIdOf(command: string, target: string | undefined): string {
+  const name = nodeOf(command, target);
+  const parts = name.split('/');
+  if (parts.length === 1) return nodeRecoveryWorkflowId(name);
+  const [kind, namespace, workload] = parts;
+  if (parts.length !== 3 || !namespace || !workload)
+    throw new UsageError(`${command}: a workload is Kind/namespace/name (got "${name}")`);
+  if (!WorkloadKinds.includes(kind as WorkloadKind))
+    throw new UsageError(`${command}: the kind must be one of ${WorkloadKinds.join(', ')} (got "${kind}")`);
+  return workloadRecoveryWorkflowId({ kind: kind as WorkloadKind, namespace, name: workload });
+}
+
 function nodeOf(command: string, target: string | undefined): string {
   if (!target) throw new UsageError(`${command} needs a node name\n${usage}`);
   return target;
@@ -117,6 +137,7 @@ async function recoverNode({ target, values, deps: { client, taskQueue, out, now
 
 async function approve({ target, values, deps: { client, out } }: Invocation) {
   const node = nodeOf('approve', target);
+  const workflowId = recoveryIdOf('approve', target);
   if (!values.by?.trim())
     throw new UsageError(`approve needs --by <name> (got ${JSON.stringify(values.by ?? '')})`);
   const decision = {
@@ -125,7 +146,7 @@ async function approve({ target, values, deps: { client, out } }: Invocation) {
     ...(values.comment ? { reason: values.comment } : {}),
   };
   const status = await client.workflow
-    .getHandle(nodeRecoveryWorkflowId(node))
+    .getHandle(workflowId)
     .executeUpdate(approveUpdate, { args: [decision] });
   out(
     `${values.reject ? 'rejected' : 'approved'}; the recovery of ${node} is ${status.phase}: ${status.step}`,
@@ -133,14 +154,12 @@ async function approve({ target, values, deps: { client, out } }: Invocation) {
 }
 
 async function status({ target, deps: { client, out } }: Invocation) {
-  const node = nodeOf('status', target);
-  out(
-    JSON.stringify(await client.workflow.getHandle(nodeRecoveryWorkflowId(node)).query(statusQuery), null, 2),
-  );
+  const workflowId = recoveryIdOf('status', target);
+  out(JSON.stringify(await client.workflow.getHandle(workflowId).query(statusQuery), null, 2));
 }
 
 async function watch({ target, deps: { client, out } }: Invocation) {
-  const handle = client.workflow.getHandle(nodeRecoveryWorkflowId(nodeOf('watch', target)));
+  const handle = client.workflow.getHandle(recoveryIdOf('watch', target));
   for (let last = ''; ; await sleep(WATCH_INTERVAL_MS)) {
     const current = await handle.query(statusQuery);
     const line = `${current.phase}: ${current.step}`;
@@ -151,7 +170,7 @@ async function watch({ target, deps: { client, out } }: Invocation) {
 }
 
 async function list({ values, deps: { client, out } }: Invocation) {
-  const query = values.query ?? `SelfHealingKind = 'node' AND ExecutionStatus = 'Running'`;
+  const query = values.query ?? `SelfHealingKind IN ('node', 'workload') AND ExecutionStatus = 'Running'`;
   for await (const wf of client.workflow.list({ query })) {
     const phase = wf.typedSearchAttributes.get({ name: 'SelfHealingPhase', type: 'KEYWORD' }) ?? '-';
     out(`${wf.workflowId}\t${wf.status.name}\t${phase}`);
