@@ -9,7 +9,7 @@ export PATH := $(NODE_BIN):$(PATH)
 .PHONY: help setup build lab-build lab-up lab-down demo demo-down test check record-histories
 
 help:
-	@echo "make demo        start the lab, the worker and a node recovery; prints the Temporal UI URL"
+	@echo "make demo        start the lab, the worker and detector, a node recovery and a bad rollout rolled back"
 	@echo "make test        every check and test suite on a lab of its own"
 	@echo "make lab-up      start the Temporal dev server (UI :8233) and the simulated cluster"
 	@echo "make lab-down    stop them (Temporal history is kept in .lab/temporal)"
@@ -47,4 +47,4 @@ check: setup
 
 # Re-records the replay fixtures from a dev-server run (commit them with the workflow change).
 record-histories: setup
-	RECORD_HISTORIES=1 scripts/test.sh test/lab/temporal-dev-server.test.ts
+	RECORD_HISTORIES=1 scripts/test.sh test/lab/temporal-dev-server.test.ts test/lab/node-recovery-e2e.test.ts test/lab/workload-recovery-e2e.test.ts

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeConfig, V1Container } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { writeFile } from 'node:fs/promises';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkloadRecoveryResult, WorkloadTarget } from '../../src/domain';
 import { WorkloadAnnotations } from '../../src/domain/labels';
 import { registerSearchAttributes } from '../../src/starter/register-search-attributes';
@@ -42,6 +44,8 @@ const GOOD = 'registry.lab/shop/web:1.0';
 const CRASHING = 'registry.lab/shop/web:1.1';
 const UNKNOWN = `registry.lab/shop/web:404-${runId}`;
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+/** `RECORD_HISTORIES=1`: the recoveries' histories become replay fixtures (test/fixtures/histories). */
+const record = process.env.RECORD_HISTORIES === '1';
 const logDir = mkdtempSync(path.join(tmpdir(), `workload-e2e-${runId}-`));
 
 let kc: KubeConfig;
@@ -165,8 +169,11 @@ async function setImage(name: string, image: string): Promise<void> {
   );
 }
 
-/** Waits for the workload's recovery to start and end. */
-async function recoveryOf(workload: WorkloadTarget): Promise<WorkloadRecoveryResult> {
+/**
+ * Waits for the workload's recovery to start and end.
+ * @param fixture with RECORD_HISTORIES=1, the file its history is saved to as a replay fixture.
+ */
+async function recoveryOf(workload: WorkloadTarget, fixture?: string): Promise<WorkloadRecoveryResult> {
   started.push(workload);
   const handle = client.workflow.getHandle(workloadRecoveryWorkflowId(workload));
   await waitFor(
@@ -175,7 +182,15 @@ async function recoveryOf(workload: WorkloadTarget): Promise<WorkloadRecoveryRes
     (found) => found,
     { timeoutMs: 90_000 },
   );
-  return (await handle.result()) as WorkloadRecoveryResult;
+  const result = (await handle.result()) as WorkloadRecoveryResult;
+  if (record && fixture) {
+    const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
+    await writeFile(
+      path.join(__dirname, '../fixtures/histories', fixture),
+      JSON.stringify(history, null, 2) + '\n',
+    );
+  }
+  return result;
 }
 
 test('a bad rollout (an image that crashes) is rolled back, and the workload is Ready again', async () => {
@@ -183,7 +198,7 @@ test('a bad rollout (an image that crashes) is rolled back, and the workload is 
     const web = await createDeployment('web', container(GOOD));
     await rolledOut('web');
     await setImage('web', CRASHING);
-    const result = await recoveryOf(web);
+    const result = await recoveryOf(web, 'workload-recovery-rolled-back.json');
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
     const d = await apps.readNamespacedDeployment({ name: 'web', namespace });
     expect(d.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
@@ -200,7 +215,7 @@ test('a bad rollout (an image that crashes) is rolled back, and the workload is 
 test('an OOM-killed Deployment gets a higher memory limit, and no more OOM', async () => {
   await withProcessLogs(async () => {
     const api = await createDeployment('api', container(GOOD, '48Mi'));
-    const result = await recoveryOf(api);
+    const result = await recoveryOf(api, 'workload-recovery-memory-raised.json');
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'raise-memory' });
     const d = await apps.readNamespacedDeployment({ name: 'api', namespace });
     expect(d.spec?.template.spec?.containers[0]?.resources?.limits?.memory).toBe('72Mi');
@@ -225,7 +240,10 @@ test('a failing bare pod is reported and left untouched', async () => {
       namespace,
       body: { metadata: { name: 'lonely' }, spec: { containers: [container(CRASHING)] } },
     });
-    const result = await recoveryOf({ kind: 'Pod', namespace, name: 'lonely' });
+    const result = await recoveryOf(
+      { kind: 'Pod', namespace, name: 'lonely' },
+      'workload-recovery-reported.json',
+    );
     expect(result.outcome).toBe('reported');
     const now = await core.readNamespacedPod({ name: 'lonely', namespace });
     expect(now.metadata?.uid).toBe(pod.metadata?.uid);

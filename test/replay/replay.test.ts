@@ -66,6 +66,15 @@ describe('replay of recorded histories', () => {
     expect(recoveries.length).toBeGreaterThan(patchedOnes.length);
   });
 
+  it('replays workload recoveries: rolled back, memory raised, reported', async () => {
+    const recoveries = await histories('workload-recovery');
+    expect(recoveries.map((h) => h.workflowId).sort()).toEqual([
+      'workload-recovery-memory-raised.json',
+      'workload-recovery-reported.json',
+      'workload-recovery-rolled-back.json',
+    ]);
+  });
+
   it('fails with a determinism error when the workflow code changes its commands', async () => {
     const errors = await replayErrors(require.resolve('./nondeterministic-workflows'), 'node-recovery');
     expect(errors.length).toBe((await histories('node-recovery')).length);

@@ -4,6 +4,8 @@
  * that removes its cause is applied, and records every call. The real activities are tested on the
  * lab (test/lab/workload-recovery-e2e.test.ts) and their pure parts in test/unit.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { KubeErrorTypes } from '../../src/activities/errors';
 import type { Diagnosis, WorkloadTarget } from '../../src/domain';
 import type {
   DiagnoseRequest,
@@ -24,6 +26,8 @@ export class FakeWorkload {
   /** Set by a test: the workload is changed by someone else at the next health read. */
   changeBySomeoneElse = false;
   exists = true;
+  /** Set by a test: the patch fails as the adapter classifies a 403 (non-retryable). */
+  forbidden = false;
 
   constructor(
     readonly diagnosis: Diagnosis,
@@ -45,6 +49,12 @@ export class FakeWorkload {
         if (fingerprint !== this.fingerprint)
           return { outcome: 'changed', detail: 'changed by someone else' };
         if (dryRun) return { outcome: 'dry-run', detail: `would have done ${remediation.kind}` };
+        if (this.forbidden)
+          throw ApplicationFailure.create({
+            type: KubeErrorTypes.forbidden,
+            nonRetryable: true,
+            message: 'forbidden: cannot patch deployments shop/web (grant this verb and resource in RBAC)',
+          });
         if (remediation.kind === 'restart') this.restarts++;
         if (
           remediation.kind === this.cure &&

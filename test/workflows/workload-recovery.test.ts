@@ -289,6 +289,39 @@ describe('never fights people or the cluster', () => {
   });
 });
 
+describe('bad input and refusals', () => {
+  test('a patch the API forbids (403) is escalated naming the verb and resource to grant', async () => {
+    given(diagnosisOf(), 'rollback').forbidden = true;
+    const result = await (await start(recent)).result();
+    expect(result.outcome).toBe('escalated');
+    expect(alerts.at(-1)?.detail).toMatch(/forbidden: cannot patch deployments shop\/web/);
+  });
+
+  test('an incomplete input is refused with the field and the value', async () => {
+    given(diagnosisOf(), 'none');
+    const handle = await env.client.workflow.start(workloadRecoveryWorkflow, {
+      taskQueue,
+      workflowId: 'workload-recovery/incomplete',
+      args: [
+        {
+          workload: { kind: 'Deployment', namespace: '', name: 'web' },
+          pod: 'p',
+          reason: 'Failed',
+          detectedAt: '',
+          policy,
+        },
+      ],
+    });
+    started.push(handle);
+    const failure = await handle.result().then(
+      () => undefined,
+      (error: unknown) => (error as { cause?: Error }).cause,
+    );
+    expect(failure?.message).toMatch(/input\.workload is incomplete: .*"namespace":""/);
+    expect((await handle.describe()).status.name).toBe('FAILED');
+  });
+});
+
 describe('verification', () => {
   test('a change that did not help is escalated naming the change', async () => {
     given(diagnosisOf({ reason: 'OOMKilled' }), 'none');
