@@ -9,16 +9,31 @@ import type { Duration } from '@temporalio/common';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
 import { defaultRecoveryConfig, NodeProviders } from '../config/recovery-config';
 import { approveUpdate, statusQuery } from '../workflows/messages';
-import { FinalPhases, NodeFailureReasons, WorkloadKinds } from '../domain';
-import type { WorkloadKind } from '../domain';
+import {
+  FinalPhases,
+  isPodFailureReason,
+  NodeFailureReasons,
+  PodFailureReasons,
+  WorkloadKinds,
+  workloadTargetKey,
+} from '../domain';
+import type { WorkloadKind, WorkloadTarget } from '../domain';
 import { workloadRecoveryWorkflowId } from '../workflows/ids';
 import type { NodeFailureReason } from '../domain';
-import { nodeRecoveryPolicy, nodeRecoveryWorkflowId, startNodeRecovery } from './recoveries';
+import {
+  nodeRecoveryPolicy,
+  nodeRecoveryWorkflowId,
+  startNodeRecovery,
+  startWorkloadRecovery,
+  workloadRecoveryPolicy,
+} from './recoveries';
 
 export const usage = `usage: self-healing <command> [options]
   recover-node <node> [--reason NotReady|Unknown|MemoryPressure|DiskPressure] [--window 2m]
                [--provider sim|cluster-api|delete-node|none] [--require-approval] [--dry-run]
                                     start (or join) the node's recovery by hand
+  recover-workload <Kind/namespace/name> --pod <pod> [--reason CrashLoopBackOff|OOMKilled|...]
+               [--dry-run]          start (or join) the workload's recovery by hand
   approve <target> --by <name> [--reject] [--comment <text>]
                                     answer the approval the recovery waits for
   status <target>                   print the recovery's status (phase, step, evidence, actions,
@@ -55,6 +70,7 @@ const OPTIONS = {
   reject: { type: 'boolean', default: false },
   comment: { type: 'string' },
   query: { type: 'string' },
+  pod: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -70,6 +86,7 @@ type Command = (invocation: Invocation) => Promise<void>;
 
 const commands: Record<string, Command> = {
   'recover-node': recoverNode,
+  'recover-workload': recoverWorkload,
   approve,
   status,
   watch,
@@ -94,14 +111,21 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
  */
 function recoveryIdOf(command: string, target: string | undefined): string {
   const name = nodeOf(command, target);
-  const parts = name.split('/');
-  if (parts.length === 1) return nodeRecoveryWorkflowId(name);
-  const [kind, namespace, workload] = parts;
-  if (parts.length !== 3 || !namespace || !workload)
-    throw new UsageError(`${command}: a workload is Kind/namespace/name (got "${name}")`);
+  return name.includes('/')
+    ? workloadRecoveryWorkflowId(workloadOf(command, name))
+    : nodeRecoveryWorkflowId(name);
+}
+
+/** A workload target, `Kind/namespace/name`. @throws UsageError naming the part that is wrong. */
+function workloadOf(command: string, target: string | undefined): WorkloadTarget {
+  if (!target) throw new UsageError(`${command} needs a workload as Kind/namespace/name\n${usage}`);
+  const parts = target.split('/');
+  const [kind, namespace, name] = parts;
+  if (parts.length !== 3 || !namespace || !name)
+    throw new UsageError(`${command}: a workload is Kind/namespace/name (got "${target}")`);
   if (!WorkloadKinds.includes(kind as WorkloadKind))
     throw new UsageError(`${command}: the kind must be one of ${WorkloadKinds.join(', ')} (got "${kind}")`);
-  return workloadRecoveryWorkflowId({ kind: kind as WorkloadKind, namespace, name: workload });
+  return { kind: kind as WorkloadKind, namespace, name };
 }
 
 function nodeOf(command: string, target: string | undefined): string {
@@ -133,6 +157,30 @@ async function recoverNode({ target, values, deps: { client, taskQueue, out, now
     },
   });
   out(`recovery of ${node}: workflow ${handle.workflowId} run ${handle.signaledRunId}`);
+}
+
+async function recoverWorkload({
+  target,
+  values,
+  deps: { client, taskQueue, out, now, config },
+}: Invocation) {
+  const workload = workloadOf('recover-workload', target);
+  // The diagnosis reads the real reason from the pods; this one is what the person saw.
+  const reason = values.reason;
+  if (!isPodFailureReason(reason))
+    throw new UsageError(`--reason must be one of ${PodFailureReasons.join(', ')} (got "${values.reason}")`);
+  if (!values.pod?.trim()) throw new UsageError(`recover-workload needs --pod <the failing pod> (got "")`);
+  const policy = workloadRecoveryPolicy(config);
+  const handle = await startWorkloadRecovery(client, taskQueue, {
+    workload,
+    pod: values.pod,
+    reason,
+    detectedAt: now().toISOString(),
+    policy: { ...policy, dryRun: values['dry-run'] || policy.dryRun },
+  });
+  out(
+    `recovery of ${workloadTargetKey(workload)}: workflow ${handle.workflowId} run ${handle.signaledRunId}`,
+  );
 }
 
 async function approve({ target, values, deps: { client, out } }: Invocation) {

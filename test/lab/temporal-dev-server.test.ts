@@ -121,6 +121,46 @@ describe('on the Temporal dev server', () => {
     await expect(cli('recover-node', 'n1', '--window', 'soon')).rejects.toThrow(/--window .* \(got "soon"\)/);
   });
 
+  it('starts, joins and shows a workload recovery by Kind/namespace/name; bad workload arguments name the part', async () => {
+    const name = `web-${randomUUID().slice(0, 8)}`;
+    const target = `Deployment/shop/${name}`;
+    const [first] = await cli(
+      'recover-workload',
+      target,
+      '--pod',
+      `${name}-1`,
+      '--reason',
+      'CrashLoopBackOff',
+    );
+    const [second] = await cli('recover-workload', target, '--pod', `${name}-2`, '--reason', 'OOMKilled');
+    expect(second).toBe(first);
+    expect(first).toContain(`workload-recovery/${target}`);
+    const status = JSON.parse((await cli('status', target)).join('\n')) as {
+      kind: string;
+      evidence: unknown[];
+    };
+    expect(status).toMatchObject({
+      kind: 'workload',
+      target,
+      evidence: [
+        { reason: 'CrashLoopBackOff', pod: `${name}-1` },
+        { reason: 'OOMKilled', pod: `${name}-2` },
+      ],
+    });
+    await client.workflow.getHandle(`workload-recovery/${target}`).terminate('test done');
+
+    await expect(cli('recover-workload', 'Deployment/shop', '--pod', 'p')).rejects.toThrow(
+      /a workload is Kind\/namespace\/name \(got "Deployment\/shop"\)/,
+    );
+    await expect(cli('recover-workload', 'Widget/shop/web', '--pod', 'p')).rejects.toThrow(
+      /the kind must be one of Deployment, .* \(got "Widget"\)/,
+    );
+    await expect(cli('recover-workload', target, '--pod', 'p', '--reason', 'Sleepy')).rejects.toThrow(
+      /--reason must be one of OOMKilled, .* \(got "Sleepy"\)/,
+    );
+    await expect(cli('recover-workload', target)).rejects.toThrow(/needs --pod/);
+  });
+
   it('serves the Temporal Web UI on its port', async () => {
     const response = await fetch(`http://127.0.0.1:${devServerUiPort()}/`);
     expect(response.status).toBe(200);

@@ -20,7 +20,7 @@ const CONFLICT_ATTEMPTS = 3;
 
 export interface WorkloadActivityDeps {
   workloads: WorkloadRecoveryPort;
-  cluster: Pick<PodsPort, 'evictPod' | 'deletePod'>;
+  cluster: Pick<PodsPort, 'evictPod'>;
   /** The product's opt-out label, asked on every call (live config). */
   optOutLabel: () => string;
 }
@@ -90,7 +90,7 @@ export function createWorkloadActivities({ workloads, cluster, optOutLabel }: Wo
 
 async function remediate(
   workloads: WorkloadRecoveryPort,
-  cluster: Pick<PodsPort, 'evictPod' | 'deletePod'>,
+  cluster: Pick<PodsPort, 'evictPod'>,
   request: RemediationRequest,
 ): Promise<RemediationResult> {
   const { workload, remediation, step, dryRun } = request;
@@ -128,19 +128,15 @@ async function remediate(
 }
 
 async function evict(
-  cluster: Pick<PodsPort, 'evictPod' | 'deletePod'>,
+  cluster: Pick<PodsPort, 'evictPod'>,
   { workload, remediation, dryRun }: RemediationRequest,
   fingerprint: string,
 ): Promise<RemediationResult> {
   if (remediation.kind !== 'delete-pod') throw new TypeError('evict takes a delete-pod remediation');
   const pod = { namespace: workload.namespace, name: remediation.pod };
-  const bare = workload.kind === 'Pod';
-  const what = `${bare ? 'deleted' : 'evicted'} pod ${pod.namespace}/${pod.name}`;
+  // A bare pod (approved by a human) goes through the Eviction API too: a PDB may select it.
+  const what = `evicted pod ${pod.namespace}/${pod.name}${workload.kind === 'Pod' ? ' (no controller recreates it)' : ''}`;
   if (dryRun) return { outcome: 'dry-run', detail: `would have ${what}` };
-  if (bare) {
-    await cluster.deletePod(pod);
-    return { outcome: 'done', detail: what, fingerprint };
-  }
   const evicted = await cluster.evictPod(pod);
   if (evicted.outcome === 'blocked')
     return {
