@@ -79,6 +79,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The time-skipping server is shared by the suites (scripts/lab/test-server-up.sh): a budget left
+  // running with a timer and no worker would hold time still for the next suite.
+  for (const scope of ['nodes', 'control-plane'])
+    await env?.client.workflow
+      .getHandle(disruptionBudgetWorkflowId(scope, taskQueue))
+      .terminate('suite over')
+      .catch(() => undefined);
   worker?.shutdown();
   await running;
   await env?.teardown();

@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { createTemporalBudget } from '../../src/activities/budget';
 import type { Alert, Diagnosis, RecoveryPhase, WorkloadRecoveryPolicy } from '../../src/domain';
 import { workflowsPath } from '../../src/worker/create-worker';
+import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import { workloadRecoveryWorkflow } from '../../src/workflows/workload/workload-recovery';
 import type { Cure } from '../support/fake-workload';
@@ -79,6 +80,12 @@ function call(name: string, args: unknown[]): Promise<unknown> {
 }
 
 afterAll(async () => {
+  // The time-skipping server is shared by the suites (scripts/lab/test-server-up.sh): a budget left
+  // running with a timer and no worker would hold time still for the next suite.
+  await env?.client.workflow
+    .getHandle(disruptionBudgetWorkflowId('workloads', taskQueue))
+    .terminate('suite over')
+    .catch(() => undefined);
   worker?.shutdown();
   await running;
   await env?.teardown();
