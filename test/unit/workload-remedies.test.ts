@@ -74,6 +74,11 @@ describe('the strategy a diagnosis calls for', () => {
     expect(choosePlan(sts, policy, minutesLater(1))).toMatchObject({
       approval: expect.stringMatching(/StatefulSet/),
     });
+    const rs = diagnosisOf({
+      reason: 'OOMKilled',
+      workload: { kind: 'ReplicaSet', namespace: 'a', name: 'r' },
+    });
+    expect(choosePlan(rs, policy, minutesLater(1)).strategy).toBe('report');
     const unlimited = diagnosisOf({ reason: 'OOMKilled', memory: { container: 'app' } });
     expect(choosePlan(unlimited, policy, minutesLater(1)).strategy).toBe('report');
   });
