@@ -2,7 +2,7 @@
  * The pod source's pure rules: what a pod's status means, the restarts that count, grouping by
  * workload, opt-outs, and the trimming of what the informers cache. Bad input never throws.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { trimPod, trimReplicaSet } from '../../src/activities/kubernetes/pod-trim';
 import { parseRecoveryConfig } from '../../src/config/recovery-config';
 import type { ReplicaSetView } from '../../src/starter/detector/pod-grouping';
@@ -10,6 +10,7 @@ import { podOptOutReason, workloadOf } from '../../src/starter/detector/pod-grou
 import { observeRestarts, restartsWithin } from '../../src/starter/detector/pod-restarts';
 import type { PodView } from '../../src/starter/detector/pod-rules';
 import { judgePod, podViewOf } from '../../src/starter/detector/pod-rules';
+import { replicaSetViewOf } from '../../src/starter/detector/workload-health';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -410,6 +411,37 @@ describe('trimming', () => {
     expect(judgePod(view(trimmed), none, config, T0 + 1_000)).toEqual(
       judgePod(view(full), none, config, T0 + 1_000),
     );
+  });
+
+  test('a ReplicaSet keeps its identity, owners, the opt-out label and spec.replicas, nothing else of its spec', () => {
+    const rs = {
+      metadata: {
+        name: 'web-5d8f',
+        namespace: 'shop',
+        labels: { app: 'web', 'self-healing.temporal.io/exclude': 'true' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true },
+        ],
+        annotations: { 'deployment.kubernetes.io/revision': '7' },
+      },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { spec: { containers: [] } },
+      },
+      status: { replicas: 3, readyReplicas: 1 },
+    } as unknown as V1ReplicaSet;
+    const trimmed = trimReplicaSet(rs, keep);
+    expect(trimmed.spec).toEqual({ replicas: 3 });
+    expect(trimmed.status).toBeUndefined();
+    expect(trimmed.metadata?.labels).toEqual({ 'self-healing.temporal.io/exclude': 'true' });
+    expect(replicaSetViewOf(trimmed)).toEqual({
+      owners: [{ kind: 'Deployment', name: 'web', controller: true }],
+      labels: { 'self-healing.temporal.io/exclude': 'true' },
+      replicas: 3,
+    });
+    for (const replicas of [-1, 1.5, '3', null, undefined])
+      expect(replicaSetViewOf({ metadata: { name: 'x' }, spec: { replicas } })?.replicas).toBeUndefined();
   });
 
   test('garbage survives trimming without a throw', () => {

@@ -340,3 +340,118 @@ describe('grouping', () => {
     await s.detector.stop();
   });
 });
+
+describe('Ready during a rollout, a rollback or a pod replaced by the recovery', () => {
+  it('sends no Ready while the replacement of a deleted failing pod is Pending, and reports it when it fails', async () => {
+    const s = setup();
+    await confirmedFailure(s);
+    // The recovery evicts web-1; its ReplicaSet creates web-3 at once, which crash-loops seconds later.
+    s.pods.remove('web-1', 'shop');
+    s.pods.put(pod('web-3', { phase: 'Pending', waiting: 'ContainerCreating' }));
+    await s.clock.advance(8_000);
+    s.pods.put(pod('web-3', { waiting: 'CrashLoopBackOff' }));
+    await s.clock.advance(WINDOW_S * 1_000);
+    expect(s.gateway.story()).toEqual(['start web-1', 'started', 'signal web-3 CrashLoopBackOff']);
+    await s.detector.stop();
+  });
+
+  it('sends no Ready when a replacement is Ready for less than the settle time and then crashes', async () => {
+    const s = setup();
+    await confirmedFailure(s);
+    s.pods.remove('web-1', 'shop');
+    s.pods.put(pod('web-3'));
+    await s.clock.advance(1_500);
+    s.pods.put(pod('web-3', { ready: false, restartCount: 1 }));
+    await s.clock.advance(10_000);
+    s.pods.put(pod('web-3', { waiting: 'CrashLoopBackOff', restartCount: 1 }));
+    await s.clock.advance(WINDOW_S * 1_000);
+    expect(s.gateway.readies()).toEqual([]);
+    expect(s.gateway.story()).toEqual(['start web-1', 'started', 'signal web-3 CrashLoopBackOff']);
+    await s.detector.stop();
+  });
+
+  it('sends no Ready while a ReplicaSet of the workload has fewer pods than it wants, and one once they are all Ready', async () => {
+    const s = setup();
+    s.replicaSets.put(replicaSet('web-a', { replicas: 2 }));
+    await confirmedFailure(s);
+    s.pods.remove('web-1', 'shop');
+    await s.clock.advance(10_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.pods.put(pod('web-3', { phase: 'Pending', ready: false }));
+    await s.clock.advance(10_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.pods.put(pod('web-3'));
+    await s.clock.advance(1_999);
+    expect(s.gateway.readies()).toEqual([]);
+    await s.clock.advance(1);
+    expect(s.gateway.readies()).toEqual([expect.objectContaining({ workload: WEB, at: T0 + 52_000 })]);
+    await s.detector.stop();
+  });
+
+  it('sends one Ready after a rollback once the old ReplicaSet is back to its pods, all Ready', async () => {
+    const s = setup();
+    // A bad rollout: web-b (new) has one crash-looping pod; web-a (old) keeps web-1 and web-2.
+    s.replicaSets.put(replicaSet('web-a', { replicas: 2 }));
+    s.replicaSets.put(replicaSet('web-b', { replicas: 1 }));
+    await s.detector.start();
+    const onB = [{ kind: 'ReplicaSet', name: 'web-b', controller: true }];
+    s.pods.put(pod('web-b-1', { waiting: 'CrashLoopBackOff', owners: onB }));
+    await s.clock.advance(WINDOW_S * 1_000);
+    // Rolled forward one more step before the rollback: web-a down to 1.
+    s.replicaSets.put(replicaSet('web-a', { replicas: 1 }));
+    s.pods.put(pod('web-2', { deleting: true }));
+    s.pods.remove('web-2', 'shop');
+    await s.clock.advance(1_000);
+    // The rollback: web-b scaled to 0 (its pod deleted), web-a back to 2 (a new pod, Pending).
+    s.replicaSets.put(replicaSet('web-b', { replicas: 0 }));
+    s.replicaSets.put(replicaSet('web-a', { replicas: 2 }));
+    s.pods.put(pod('web-b-1', { waiting: 'CrashLoopBackOff', owners: onB, deleting: true }));
+    await s.clock.advance(5_000);
+    s.pods.remove('web-b-1', 'shop');
+    s.pods.put(pod('web-4', { phase: 'Pending', ready: false }));
+    await s.clock.advance(5_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.pods.put(pod('web-4'));
+    await s.clock.advance(10_000);
+    expect(s.gateway.story()).toEqual(['start web-b-1', 'started', 'signal Ready']);
+    await s.detector.stop();
+  });
+
+  it('judges again on a ReplicaSet change alone: scaled down to the pods it has, the workload is Ready', async () => {
+    const s = setup();
+    s.replicaSets.put(replicaSet('web-a', { replicas: 3 }));
+    await confirmedFailure(s);
+    s.pods.put(pod('web-1'));
+    await s.clock.advance(30_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.replicaSets.put(replicaSet('web-a', { replicas: 2 }));
+    await s.clock.advance(2_000);
+    expect(s.gateway.readies()).toEqual([expect.objectContaining({ at: T0 + 62_000 })]);
+    await s.detector.stop();
+  });
+
+  it('sends no Ready while another pod of the workload is Running but not Ready yet, whatever its owner', async () => {
+    const s = setup();
+    await confirmedFailure(s);
+    s.pods.put(
+      pod('web-b-1', { ready: false, owners: [{ kind: 'ReplicaSet', name: 'web-b', controller: true }] }),
+    );
+    s.pods.put(pod('web-1'));
+    await s.clock.advance(30_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.pods.put(pod('web-b-1', { owners: [{ kind: 'ReplicaSet', name: 'web-b', controller: true }] }));
+    await s.clock.advance(2_000);
+    expect(s.gateway.readies()).toHaveLength(1);
+    await s.detector.stop();
+  });
+
+  it('still sends Ready 2 s after the last failing pod healed when every pod of the workload is Ready', async () => {
+    const s = setup();
+    s.replicaSets.put(replicaSet('web-a', { replicas: 2 }));
+    await confirmedFailure(s);
+    s.pods.put(pod('web-1'));
+    await s.clock.advance(2_000);
+    expect(s.gateway.readies()).toEqual([expect.objectContaining({ at: T0 + WINDOW_S * 1_000 + 2_000 })]);
+    await s.detector.stop();
+  });
+});

@@ -15,6 +15,8 @@ import type { OwnerView, PodView } from './pod-rules';
 export interface ReplicaSetView {
   owners: readonly OwnerView[];
   labels: Readonly<Record<string, string>>;
+  /** `spec.replicas`, when the cache has a usable one: how many pods it wants. */
+  replicas?: number;
 }
 
 /** A pod's workload, with its labels when the cache knows them. */
@@ -40,9 +42,25 @@ export function workloadOf(
   if (!owner) return { target: { kind: 'Pod', namespace, name: view.name } };
   if (owner.kind !== 'ReplicaSet') return { target: { kind: owner.kind, namespace, name: owner.name } };
   const rs = replicaSet(namespace, owner.name);
+  const target = replicaSetWorkload(namespace, owner.name, rs);
+  return target.kind === 'Deployment' ? { target } : { target, labels: rs?.labels };
+}
+
+/**
+ * The workload of the ReplicaSet `namespace/name`: the Deployment that controls it (its controller
+ * reference, or without one its first Deployment owner), else the ReplicaSet itself. Owner
+ * references are read one level only, so an owner that points back (at itself, or at a ReplicaSet
+ * that points back) can never loop: such a ReplicaSet is its own workload.
+ */
+export function replicaSetWorkload(
+  namespace: string,
+  name: string,
+  rs: Pick<ReplicaSetView, 'owners'> | undefined,
+): WorkloadTarget {
   const deployment = rs ? ownerOf(rs.owners, ['Deployment']) : undefined;
-  if (deployment) return { target: { kind: 'Deployment', namespace, name: deployment.name } };
-  return { target: { kind: 'ReplicaSet', namespace, name: owner.name }, labels: rs?.labels };
+  return deployment
+    ? { kind: 'Deployment', namespace, name: deployment.name }
+    : { kind: 'ReplicaSet', namespace, name };
 }
 
 /** The controller reference if its kind is one of `kinds`, else the first owner of such a kind. */

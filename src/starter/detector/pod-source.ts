@@ -12,14 +12,15 @@ import { workloadTargetKey } from '../../domain';
 import type { Logger } from '../../logging';
 import type { Clock, TimerHandle } from './clock';
 import type { EventHub } from './event-hub';
-import { podOptOutReason, workloadOf } from './pod-grouping';
+import { podOptOutReason } from './pod-grouping';
 import type { RestartHistory } from './pod-restarts';
 import { observeRestarts, restartsWithin } from './pod-restarts';
 import type { PodView, Symptom } from './pod-rules';
-import { judgePod, ownersOf, podViewOf, specificity } from './pod-rules';
+import { judgePod, podViewOf, specificity } from './pod-rules';
 import { stringsOf } from './rules';
 import type { PodSourceStats, RecoveryGateway } from './types';
 import { WorkloadCalls } from './workload-calls';
+import { WorkloadIndex } from './workload-health';
 
 export interface PodSourceDeps {
   informers: PodSourceInformers;
@@ -48,20 +49,29 @@ export class PodSource {
   private readonly tracks = new Map<string, PodTrack>();
   private readonly restarts = new Map<string, RestartHistory>();
   private readonly calls: WorkloadCalls;
+  private readonly index: WorkloadIndex;
   private readonly suppressed = { optedOut: 0 };
   private running = false;
   private synced = false;
   private unsubscribeConfig: (() => void) | undefined;
 
   constructor(private readonly deps: PodSourceDeps) {
-    const { informers, gateway, clock, logger, hub } = deps;
-    this.calls = new WorkloadCalls({ gateway, clock, logger, hub, configSource: deps.configSource });
+    const { informers, gateway, clock, logger, hub, configSource } = deps;
+    this.index = new WorkloadIndex(informers);
+    const health = (target: WorkloadTarget) => this.index.health(target, (view) => this.podHealthy(view));
+    this.calls = new WorkloadCalls({ gateway, clock, logger, hub, configSource, health });
     informers.pods.on('add', (pod) => this.observe(pod, true));
     informers.pods.on('update', (pod) => this.observe(pod, false));
     informers.pods.on('delete', (pod) => {
       const view = podViewOf(pod);
       if (view) this.forget(podKey(view.namespace, view.name));
+      this.touched(view);
     });
+    for (const verb of ['add', 'update', 'delete'] as const)
+      informers.replicaSets.on(verb, (rs) => {
+        const key = this.synced && this.calls.workloads.size > 0 && this.index.workloadKeyOfReplicaSet(rs);
+        if (key) this.calls.workloadChanged(key);
+      });
     informers.namespaces.on('update', (ns) => this.rejudgeNamespace(ns.metadata?.name));
     informers.namespaces.on('add', (ns) => this.rejudgeNamespace(ns.metadata?.name));
   }
@@ -131,6 +141,22 @@ export class PodSource {
     if (history) this.restarts.set(key, history);
     else this.restarts.delete(key);
     this.reconcile(view);
+    this.touched(view);
+  }
+
+  /** A pod changed: a workload of it waiting to be judged for `Ready` waits again (./workload-calls.ts). */
+  private touched(view: PodView | undefined): void {
+    if (!view || !this.synced || this.calls.workloads.size === 0) return;
+    this.calls.workloadChanged(workloadTargetKey(this.index.workloadOf(view).target));
+  }
+
+  /** The pod rules' verdict: Running and Ready with no symptom (or Succeeded), now. */
+  private podHealthy(view: PodView): boolean {
+    const config = this.deps.configSource.current();
+    const now = this.deps.clock.now();
+    const windowMs = config.workload.restart_window * 1000;
+    const restarts = restartsWithin(this.restarts.get(podKey(view.namespace, view.name)), now, windowMs);
+    return judgePod(view, restarts, config, now).healthy;
   }
 
   /** Re-judges one pod. Idempotent: called on every event and timer. */
@@ -177,12 +203,7 @@ export class PodSource {
     // Before every cache is filled, a pod could be grouped by a ReplicaSet not seen yet.
     if (!this.synced) return;
     const { informers } = this.deps;
-    const workload = workloadOf(view, (namespace, name) => {
-      const rs = informers.replicaSets.get(name, namespace);
-      return rs
-        ? { owners: ownersOf(rs.metadata?.ownerReferences), labels: stringsOf(rs.metadata?.labels) }
-        : undefined;
-    });
+    const workload = this.index.workloadOf(view);
     const target = workload.target;
     const optedOut = podOptOutReason(config.opt_out_label, {
       pod: view.labels,
