@@ -265,6 +265,17 @@ describe('workloadOf', () => {
     'web-5d8f': { owners: [{ kind: 'Deployment', name: 'web', controller: true }], labels: {} },
     bare: { owners: [], labels: { team: 'a' } },
     rollout: { owners: [{ kind: 'Rollout', name: 'r', controller: true }], labels: {} },
+    // Owner cycles a bug or a hand-written object may make: one level is read, nothing loops.
+    self: { owners: [{ kind: 'ReplicaSet', name: 'self', controller: true }], labels: {} },
+    ping: { owners: [{ kind: 'ReplicaSet', name: 'pong', controller: true }], labels: {} },
+    pong: { owners: [{ kind: 'ReplicaSet', name: 'ping', controller: true }], labels: {} },
+    'two-heads': {
+      owners: [
+        { kind: 'ReplicaSet', name: 'two-heads', controller: true },
+        { kind: 'Deployment', name: 'web', controller: false },
+      ],
+      labels: {},
+    },
   };
   const lookup = (_ns: string, name: string) => replicaSets[name];
   const of = (owners?: { kind: string; name: string; controller?: boolean }[]) =>
@@ -275,6 +286,10 @@ describe('workloadOf', () => {
     [[{ kind: 'ReplicaSet', name: 'bare', controller: true }], 'ReplicaSet', 'bare'],
     [[{ kind: 'ReplicaSet', name: 'rollout', controller: true }], 'ReplicaSet', 'rollout'],
     [[{ kind: 'ReplicaSet', name: 'gone', controller: true }], 'ReplicaSet', 'gone'],
+    [[{ kind: 'ReplicaSet', name: 'self', controller: true }], 'ReplicaSet', 'self'],
+    [[{ kind: 'ReplicaSet', name: 'ping', controller: true }], 'ReplicaSet', 'ping'],
+    [[{ kind: 'ReplicaSet', name: 'two-heads', controller: true }], 'ReplicaSet', 'two-heads'],
+    [[{ kind: 'Pod', name: 'p', controller: true }], 'Pod', 'p'],
     [[{ kind: 'StatefulSet', name: 'db', controller: true }], 'StatefulSet', 'db'],
     [[{ kind: 'DaemonSet', name: 'agent', controller: true }], 'DaemonSet', 'agent'],
     [[{ kind: 'Job', name: 'nightly-28391', controller: true }], 'Job', 'nightly-28391'],
@@ -298,6 +313,16 @@ describe('workloadOf', () => {
     ],
   ])('owners %j group as %s/%s', (owners, kind, name) => {
     expect(of(owners)).toEqual({ kind, namespace: 'shop', name });
+  });
+
+  test('a ReplicaSet missing from the cache is named as the nearest owner but flagged unknown; a cached one is not', () => {
+    const owned = (name: string) =>
+      workloadOf(view(pod({ name: 'p', owners: [{ kind: 'ReplicaSet', name, controller: true }] })), lookup);
+    expect(owned('gone')).toEqual({
+      target: { kind: 'ReplicaSet', namespace: 'shop', name: 'gone' },
+      unknownOwner: 'ReplicaSet/gone',
+    });
+    for (const name of ['web-5d8f', 'bare', 'self', 'ping']) expect(owned(name).unknownOwner).toBeUndefined();
   });
 
   test('odd owner references are dropped, never thrown on', () => {

@@ -5,7 +5,7 @@
  * across the ReplicaSets of a Deployment. Objects go through the informers' callbacks, as watch
  * events do.
  */
-import type { V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { DetectorKubernetes } from '../../src/activities/kubernetes/watch';
 import { staticConfigSource } from '../../src/config/config-source';
 import { parseRecoveryConfig } from '../../src/config/recovery-config';
@@ -452,6 +452,122 @@ describe('Ready during a rollout, a rollback or a pod replaced by the recovery',
     s.pods.put(pod('web-1'));
     await s.clock.advance(2_000);
     expect(s.gateway.readies()).toEqual([expect.objectContaining({ at: T0 + WINDOW_S * 1_000 + 2_000 })]);
+    await s.detector.stop();
+  });
+});
+
+describe('bad input through the informers', () => {
+  const junk = (name: string, extra: Record<string, unknown>) =>
+    ({ metadata: { name, namespace: 'junk' }, ...extra }) as unknown as V1Pod;
+
+  it('reports nothing for pods it cannot read or that fail for no known reason, and keeps working', async () => {
+    const s = setup();
+    await s.detector.start();
+    const odd = [
+      junk('no-status', {}),
+      junk('null-status', { status: null }),
+      junk('status-string', { status: 'Running' }),
+      junk('phase-unknown', { status: { phase: 'Unknown' } }),
+      junk('odd-conditions', { status: { phase: 'Running', conditions: [null, 3, { type: 'Ready' }] } }),
+      junk('odd-containers', {
+        status: {
+          phase: 'Running',
+          containerStatuses: [null, { name: 7 }, { name: 'c', restartCount: 'many', state: 'x' }],
+        },
+      }),
+      junk('unknown-waiting', {
+        status: {
+          phase: 'Pending',
+          containerStatuses: [{ name: 'c', state: { waiting: { reason: 'SomethingNew' } } }],
+        },
+      }),
+      junk('unknown-terminated', {
+        status: {
+          phase: 'Running',
+          containerStatuses: [{ name: 'c', state: { terminated: { reason: 'Vanished', exitCode: 'x' } } }],
+        },
+      }),
+      { metadata: { namespace: 'junk' } } as V1Pod,
+      { metadata: { name: 'nameless-namespace' } } as V1Pod,
+      { metadata: { name: 'owners-garbage', namespace: 'junk', ownerReferences: 'me' } } as unknown as V1Pod,
+    ];
+    for (const o of odd) s.pods.put(o);
+    for (const o of odd) s.pods.put({ ...o, metadata: { ...o.metadata, resourceVersion: '2' } });
+    s.replicaSets.put({ metadata: { name: 'rs-odd', namespace: 'shop', ownerReferences: 'x' } } as never);
+    s.replicaSets.put({ metadata: { name: 'rs-spec', namespace: 'shop' }, spec: { replicas: 'x' } } as never);
+    s.replicaSets.put({ metadata: {} } as never);
+    await s.clock.advance(3_600_000);
+    expect(s.gateway.calls).toEqual([]);
+    for (const o of odd) s.pods.remove(String(o.metadata?.name), o.metadata?.namespace);
+    s.replicaSets.remove('rs-odd', 'shop');
+    s.pods.put(pod('web-1', { waiting: 'CrashLoopBackOff' }));
+    await s.clock.advance(WINDOW_S * 1_000);
+    expect(s.gateway.story()).toEqual(['start web-1', 'started']);
+    await s.detector.stop();
+  });
+
+  it('holds a pod of its workload without a status back from Ready, rather than guessing it is fine', async () => {
+    const s = setup();
+    await confirmedFailure(s);
+    s.pods.put({ ...pod('web-3'), status: undefined });
+    s.pods.put(pod('web-1'));
+    await s.clock.advance(60_000);
+    expect(s.gateway.readies()).toEqual([]);
+    s.pods.put(pod('web-3'));
+    await s.clock.advance(2_000);
+    expect(s.gateway.readies()).toHaveLength(1);
+    await s.detector.stop();
+  });
+
+  it('starts nothing for a failing pod whose ReplicaSet is not in the cache, and reports it once the ReplicaSet arrives', async () => {
+    const s = setup();
+    await s.detector.start();
+    const owners = [{ kind: 'ReplicaSet', name: 'web-c', controller: true }];
+    s.pods.put(pod('web-c-1', { waiting: 'CrashLoopBackOff', owners }));
+    await s.clock.advance(600_000);
+    expect(s.gateway.calls).toEqual([]);
+    expect(s.detector.stats().pods?.unhealthyPods).toBe(1);
+    s.replicaSets.put(replicaSet('web-c'));
+    await s.clock.advance(0);
+    expect(s.gateway.starts()).toEqual([expect.objectContaining({ workload: WEB, pod: 'web-c-1' })]);
+    await s.detector.stop();
+  });
+
+  it('starts nothing for a failing pod whose ReplicaSet was deleted while it failed (the pod is about to be collected)', async () => {
+    const s = setup();
+    await s.detector.start();
+    s.replicaSets.remove('web-a', 'shop');
+    s.pods.put(pod('web-1', { waiting: 'CrashLoopBackOff' }));
+    await s.clock.advance(600_000);
+    expect(s.gateway.calls).toEqual([]);
+    await s.detector.stop();
+  });
+
+  it('groups pods of ReplicaSets that own themselves or each other as their own ReplicaSet, without looping', async () => {
+    const s = setup();
+    const rs = (name: string, owner: string) =>
+      replicaSet(name, { owners: [{ kind: 'ReplicaSet', name: owner, controller: true }] });
+    s.replicaSets.put(rs('self', 'self'));
+    s.replicaSets.put(rs('ping', 'pong'));
+    s.replicaSets.put(rs('pong', 'ping'));
+    await s.detector.start();
+    for (const name of ['self', 'ping', 'pong'])
+      s.pods.put(
+        pod(`${name}-1`, {
+          waiting: 'CrashLoopBackOff',
+          owners: [{ kind: 'ReplicaSet', name, controller: true }],
+        }),
+      );
+    await s.clock.advance(WINDOW_S * 1_000);
+    expect(s.gateway.starts().map((c) => c.workload)).toEqual([
+      'ReplicaSet/shop/self',
+      'ReplicaSet/shop/ping',
+      'ReplicaSet/shop/pong',
+    ]);
+    for (const name of ['self', 'ping', 'pong'])
+      s.pods.put(pod(`${name}-1`, { owners: [{ kind: 'ReplicaSet', name, controller: true }] }));
+    await s.clock.advance(2_000);
+    expect(s.gateway.readies()).toHaveLength(3);
     await s.detector.stop();
   });
 });

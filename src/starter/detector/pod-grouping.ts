@@ -6,7 +6,8 @@
  * StatefulSet, DaemonSet and Job as they are (a CronJob's pods belong to their Job). A pod owned by
  * nothing, or by a kind we do not know (a Node for a static pod's mirror, a custom controller), is
  * its own workload, kind `Pod`. A ReplicaSet missing from the cache (deleted, or not seen yet)
- * groups by its own name: the nearest owner known.
+ * groups by its own name, the nearest owner known, flagged `unknownOwner`: the source reports no
+ * failure on it. A ReplicaSet's owners are read one level only, so owner cycles cannot loop.
  */
 import type { WorkloadKind, WorkloadTarget } from '../../domain';
 import type { OwnerView, PodView } from './pod-rules';
@@ -24,6 +25,12 @@ export interface WorkloadOf {
   target: WorkloadTarget;
   /** The workload object's labels (a bare ReplicaSet's); undefined when not cached (Deployments, ...). */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * Set (`ReplicaSet/<name>`) when the pod's ReplicaSet is not in the cache: deleted (the pod is
+   * about to be collected) or not seen yet. Its workload is unknown then (a Deployment's, or its
+   * own?), and `target` is only the nearest owner known: no recovery starts on it.
+   */
+  unknownOwner?: string;
 }
 
 /** Owner kinds a pod may have that name a workload of ours. */
@@ -43,7 +50,8 @@ export function workloadOf(
   if (owner.kind !== 'ReplicaSet') return { target: { kind: owner.kind, namespace, name: owner.name } };
   const rs = replicaSet(namespace, owner.name);
   const target = replicaSetWorkload(namespace, owner.name, rs);
-  return target.kind === 'Deployment' ? { target } : { target, labels: rs?.labels };
+  if (!rs) return { target, unknownOwner: `ReplicaSet/${owner.name}` };
+  return target.kind === 'Deployment' ? { target } : { target, labels: rs.labels };
 }
 
 /**

@@ -12,6 +12,7 @@ import { workloadTargetKey } from '../../domain';
 import type { Logger } from '../../logging';
 import type { Clock, TimerHandle } from './clock';
 import type { EventHub } from './event-hub';
+import { reportOptedOut, reportOwnerUnknown } from './pod-findings';
 import { podOptOutReason } from './pod-grouping';
 import type { RestartHistory } from './pod-restarts';
 import { observeRestarts, restartsWithin } from './pod-restarts';
@@ -69,6 +70,8 @@ export class PodSource {
     });
     for (const verb of ['add', 'update', 'delete'] as const)
       informers.replicaSets.on(verb, (rs) => {
+        // A pod held back until its ReplicaSet is cached is judged again.
+        if (verb === 'add') this.rejudgeNamespace(rs.metadata?.namespace);
         const key = this.synced && this.calls.workloads.size > 0 && this.index.workloadKeyOfReplicaSet(rs);
         if (key) this.calls.workloadChanged(key);
       });
@@ -205,6 +208,7 @@ export class PodSource {
     const { informers } = this.deps;
     const workload = this.index.workloadOf(view);
     const target = workload.target;
+    if (workload.unknownOwner) return this.hold(view, track, symptom, workload.unknownOwner);
     const optedOut = podOptOutReason(config.opt_out_label, {
       pod: view.labels,
       workload: workload.labels,
@@ -237,22 +241,15 @@ export class PodSource {
     if (track.suppressionLogged === key) return;
     track.suppressionLogged = key;
     this.suppressed.optedOut += 1;
-    const workload = workloadTargetKey(target);
-    this.deps.logger.info('finding suppressed', {
-      workload,
-      pod: view.name,
-      reason: symptom.reason,
-      why: 'opted-out',
-      detail,
-    });
-    this.deps.hub.emit({
-      type: 'finding-suppressed',
-      workload,
-      pod: view.name,
-      reason: symptom.reason,
-      why: 'opted-out',
-      detail,
-    });
+    reportOptedOut(this.deps, { workload: workloadTargetKey(target), pod: view.name }, symptom, detail);
+  }
+
+  /** Held back until the pod's ReplicaSet is in the cache (./pod-findings.ts); said once per episode. */
+  private hold(view: PodView, track: PodTrack, symptom: Symptom, owner: string): void {
+    const key = `${symptom.reason}:owner ${owner}`;
+    if (track.suppressionLogged === key) return;
+    track.suppressionLogged = key;
+    reportOwnerUnknown(this.deps.logger, { pod: view.name, namespace: view.namespace }, symptom, owner);
   }
 
   private endEpisode(key: string, track: PodTrack): void {
