@@ -17,11 +17,13 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 export class ManualClock implements Clock {
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private nextId = 0;
+  /** Every timer fires this much after it is due, as a busy event loop's do. */
+  lateMs = 0;
   constructor(public time = T0) {}
   now = () => this.time;
   setTimer = (fn: () => void, delayMs: number) => {
     const id = this.nextId++;
-    this.timers.push({ at: this.time + Math.max(0, delayMs), fn, id });
+    this.timers.push({ at: this.time + Math.max(0, delayMs) + this.lateMs, fn, id });
     return id;
   };
   clearTimer = (handle: unknown) => {

@@ -14,6 +14,7 @@ import type { DetectorEvent } from '../../src/starter/detector';
 import { createDetector, START_RETRY } from '../../src/starter/detector';
 import {
   FakeInformer,
+  iso,
   FakeWorkloadGateway,
   ManualClock,
   T0,
@@ -568,6 +569,52 @@ describe('bad input through the informers', () => {
       s.pods.put(pod(`${name}-1`, { owners: [{ kind: 'ReplicaSet', name, controller: true }] }));
     await s.clock.advance(2_000);
     expect(s.gateway.readies()).toHaveLength(3);
+    await s.detector.stop();
+  });
+});
+
+describe('detection overhead', () => {
+  const windowElapsedAt = T0 + WINDOW_S * 1_000;
+
+  it('measures overheadMs from the confirmation window elapsing to the start resolving', async () => {
+    const s = setup();
+    s.gateway.startLatencyMs = 250;
+    await confirmedFailure(s);
+    await s.clock.advance(250);
+    const record = s.detector.stats().pods?.recoveries[0];
+    expect(record).toMatchObject({
+      workload: WEB,
+      pod: 'web-1',
+      reason: 'CrashLoopBackOff',
+      firedAt: iso(windowElapsedAt),
+      resolvedAt: iso(windowElapsedAt + 250),
+      overheadMs: 250,
+    });
+    expect(s.seen).toContainEqual({ type: 'workload-recovery-started', record });
+    await s.detector.stop();
+  });
+
+  it('counts a timer that fires late in the overhead: it runs from the window elapsing, not from when the detector acted', async () => {
+    const s = setup();
+    s.clock.lateMs = 40;
+    await confirmedFailure(s);
+    await s.clock.advance(1_000);
+    expect(s.detector.stats().pods?.recoveries[0]).toMatchObject({
+      firedAt: iso(windowElapsedAt),
+      resolvedAt: iso(windowElapsedAt + 40),
+      overheadMs: 40,
+    });
+    await s.detector.stop();
+  });
+
+  it('counts failed starts and their backoff in the overhead of the start that succeeds', async () => {
+    const s = setup();
+    s.gateway.failStarts = 2;
+    await confirmedFailure(s);
+    await s.clock.advance(3_000);
+    expect(s.detector.stats().pods?.recoveries).toEqual([
+      expect.objectContaining({ firedAt: iso(windowElapsedAt), overheadMs: 3_000 }),
+    ]);
     await s.detector.stop();
   });
 });

@@ -227,7 +227,9 @@ export class PodSource {
     });
     const observedAt = new Date(now).toISOString();
     const evidence = { observedAt, reason: symptom.reason, pod: view.name, message: symptom.message };
-    this.calls.podFailed(target, key, evidence, now);
+    // The rule fired when the window elapsed, even if its timer ran late: the overhead counts from there.
+    const windowMs = config.workload.confirmation_window * 1000;
+    this.calls.podFailed(target, key, evidence, Math.min(now, (track.episodeSince ?? now) + windowMs));
   }
 
   private suppress(

@@ -140,10 +140,11 @@ export class WorkloadCalls {
       policy: workloadRecoveryPolicy(this.deps.configSource.current()),
     };
     this.start(state, input, firedAt, () => {
-      // Still failing, and not started since: again, with a pod that still fails.
+      // Still failing, and not started since: again, with a pod that still fails. The rule fired
+      // once: the overhead of the start that succeeds counts the failed attempts, as for nodes.
       const first = [...state.failing.values()][0];
       if (first && !state.started && this.workloads.get(state.key) === state)
-        this.startWith(state, first, this.deps.clock.now());
+        this.startWith(state, first, firedAt);
     });
   }
 
