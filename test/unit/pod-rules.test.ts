@@ -2,7 +2,7 @@
  * The pod source's pure rules: what a pod's status means, the restarts that count, grouping by
  * workload, opt-outs, and the trimming of what the informers cache. Bad input never throws.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { trimPod, trimReplicaSet } from '../../src/activities/kubernetes/pod-trim';
 import { parseRecoveryConfig } from '../../src/config/recovery-config';
 import type { ReplicaSetView } from '../../src/starter/detector/pod-grouping';
@@ -10,6 +10,7 @@ import { podOptOutReason, workloadOf } from '../../src/starter/detector/pod-grou
 import { observeRestarts, restartsWithin } from '../../src/starter/detector/pod-restarts';
 import type { PodView } from '../../src/starter/detector/pod-rules';
 import { judgePod, podViewOf } from '../../src/starter/detector/pod-rules';
+import { replicaSetViewOf } from '../../src/starter/detector/workload-health';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -264,6 +265,17 @@ describe('workloadOf', () => {
     'web-5d8f': { owners: [{ kind: 'Deployment', name: 'web', controller: true }], labels: {} },
     bare: { owners: [], labels: { team: 'a' } },
     rollout: { owners: [{ kind: 'Rollout', name: 'r', controller: true }], labels: {} },
+    // Owner cycles a bug or a hand-written object may make: one level is read, nothing loops.
+    self: { owners: [{ kind: 'ReplicaSet', name: 'self', controller: true }], labels: {} },
+    ping: { owners: [{ kind: 'ReplicaSet', name: 'pong', controller: true }], labels: {} },
+    pong: { owners: [{ kind: 'ReplicaSet', name: 'ping', controller: true }], labels: {} },
+    'two-heads': {
+      owners: [
+        { kind: 'ReplicaSet', name: 'two-heads', controller: true },
+        { kind: 'Deployment', name: 'web', controller: false },
+      ],
+      labels: {},
+    },
   };
   const lookup = (_ns: string, name: string) => replicaSets[name];
   const of = (owners?: { kind: string; name: string; controller?: boolean }[]) =>
@@ -274,6 +286,10 @@ describe('workloadOf', () => {
     [[{ kind: 'ReplicaSet', name: 'bare', controller: true }], 'ReplicaSet', 'bare'],
     [[{ kind: 'ReplicaSet', name: 'rollout', controller: true }], 'ReplicaSet', 'rollout'],
     [[{ kind: 'ReplicaSet', name: 'gone', controller: true }], 'ReplicaSet', 'gone'],
+    [[{ kind: 'ReplicaSet', name: 'self', controller: true }], 'ReplicaSet', 'self'],
+    [[{ kind: 'ReplicaSet', name: 'ping', controller: true }], 'ReplicaSet', 'ping'],
+    [[{ kind: 'ReplicaSet', name: 'two-heads', controller: true }], 'ReplicaSet', 'two-heads'],
+    [[{ kind: 'Pod', name: 'p', controller: true }], 'Pod', 'p'],
     [[{ kind: 'StatefulSet', name: 'db', controller: true }], 'StatefulSet', 'db'],
     [[{ kind: 'DaemonSet', name: 'agent', controller: true }], 'DaemonSet', 'agent'],
     [[{ kind: 'Job', name: 'nightly-28391', controller: true }], 'Job', 'nightly-28391'],
@@ -297,6 +313,16 @@ describe('workloadOf', () => {
     ],
   ])('owners %j group as %s/%s', (owners, kind, name) => {
     expect(of(owners)).toEqual({ kind, namespace: 'shop', name });
+  });
+
+  test('a ReplicaSet missing from the cache is named as the nearest owner but flagged unknown; a cached one is not', () => {
+    const owned = (name: string) =>
+      workloadOf(view(pod({ name: 'p', owners: [{ kind: 'ReplicaSet', name, controller: true }] })), lookup);
+    expect(owned('gone')).toEqual({
+      target: { kind: 'ReplicaSet', namespace: 'shop', name: 'gone' },
+      unknownOwner: 'ReplicaSet/gone',
+    });
+    for (const name of ['web-5d8f', 'bare', 'self', 'ping']) expect(owned(name).unknownOwner).toBeUndefined();
   });
 
   test('odd owner references are dropped, never thrown on', () => {
@@ -410,6 +436,37 @@ describe('trimming', () => {
     expect(judgePod(view(trimmed), none, config, T0 + 1_000)).toEqual(
       judgePod(view(full), none, config, T0 + 1_000),
     );
+  });
+
+  test('a ReplicaSet keeps its identity, owners, the opt-out label and spec.replicas, nothing else of its spec', () => {
+    const rs = {
+      metadata: {
+        name: 'web-5d8f',
+        namespace: 'shop',
+        labels: { app: 'web', 'self-healing.temporal.io/exclude': 'true' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true },
+        ],
+        annotations: { 'deployment.kubernetes.io/revision': '7' },
+      },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { spec: { containers: [] } },
+      },
+      status: { replicas: 3, readyReplicas: 1 },
+    } as unknown as V1ReplicaSet;
+    const trimmed = trimReplicaSet(rs, keep);
+    expect(trimmed.spec).toEqual({ replicas: 3 });
+    expect(trimmed.status).toBeUndefined();
+    expect(trimmed.metadata?.labels).toEqual({ 'self-healing.temporal.io/exclude': 'true' });
+    expect(replicaSetViewOf(trimmed)).toEqual({
+      owners: [{ kind: 'Deployment', name: 'web', controller: true }],
+      labels: { 'self-healing.temporal.io/exclude': 'true' },
+      replicas: 3,
+    });
+    for (const replicas of [-1, 1.5, '3', null, undefined])
+      expect(replicaSetViewOf({ metadata: { name: 'x' }, spec: { replicas } })?.replicas).toBeUndefined();
   });
 
   test('garbage survives trimming without a throw', () => {

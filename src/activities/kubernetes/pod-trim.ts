@@ -4,7 +4,8 @@
  * references, and the status fields the pod rules read (phase, the Ready condition, per container
  * the restart count and the reasons of its state and last termination); spec, annotations,
  * managedFields, images, IPs and every other condition are dropped. A ReplicaSet keeps its
- * identity, owner references and opt-out labels; a Namespace its name and labels.
+ * identity, owner references, opt-out labels and `spec.replicas` (how many pods it wants: a
+ * workload short of pods is not healthy yet); a Namespace its name and labels.
  */
 import type {
   V1ContainerStatus,
@@ -61,9 +62,10 @@ export function trimPod(pod: V1Pod, keepLabel: KeepLabel): V1Pod {
   };
 }
 
-/** What is kept of a ReplicaSet: enough to find its Deployment, and its opt-out labels. */
+/** What is kept of a ReplicaSet: enough to find its Deployment, its opt-out labels, its replicas. */
 export function trimReplicaSet(replicaSet: V1ReplicaSet, keepLabel: KeepLabel): V1ReplicaSet {
   const metadata = replicaSet?.metadata ?? {};
+  const replicas: unknown = replicaSet?.spec?.replicas;
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -75,6 +77,8 @@ export function trimReplicaSet(replicaSet: V1ReplicaSet, keepLabel: KeepLabel): 
       labels: labelsKept(metadata.labels, keepLabel),
       ownerReferences: ownersOf(metadata.ownerReferences),
     },
+    // The selector is required by the type, not read: it is not kept.
+    spec: typeof replicas === 'number' ? ({ replicas } as V1ReplicaSet['spec']) : undefined,
   };
 }
 

@@ -12,14 +12,16 @@ import { workloadTargetKey } from '../../domain';
 import type { Logger } from '../../logging';
 import type { Clock, TimerHandle } from './clock';
 import type { EventHub } from './event-hub';
-import { podOptOutReason, workloadOf } from './pod-grouping';
+import { reportOptedOut, reportOwnerUnknown } from './pod-findings';
+import { podOptOutReason } from './pod-grouping';
 import type { RestartHistory } from './pod-restarts';
 import { observeRestarts, restartsWithin } from './pod-restarts';
 import type { PodView, Symptom } from './pod-rules';
-import { judgePod, ownersOf, podViewOf, specificity } from './pod-rules';
+import { judgePod, podViewOf, specificity } from './pod-rules';
 import { stringsOf } from './rules';
 import type { PodSourceStats, RecoveryGateway } from './types';
 import { WorkloadCalls } from './workload-calls';
+import { WorkloadIndex } from './workload-health';
 
 export interface PodSourceDeps {
   informers: PodSourceInformers;
@@ -48,20 +50,31 @@ export class PodSource {
   private readonly tracks = new Map<string, PodTrack>();
   private readonly restarts = new Map<string, RestartHistory>();
   private readonly calls: WorkloadCalls;
+  private readonly index: WorkloadIndex;
   private readonly suppressed = { optedOut: 0 };
   private running = false;
   private synced = false;
   private unsubscribeConfig: (() => void) | undefined;
 
   constructor(private readonly deps: PodSourceDeps) {
-    const { informers, gateway, clock, logger, hub } = deps;
-    this.calls = new WorkloadCalls({ gateway, clock, logger, hub, configSource: deps.configSource });
+    const { informers, gateway, clock, logger, hub, configSource } = deps;
+    this.index = new WorkloadIndex(informers);
+    const health = (target: WorkloadTarget) => this.index.health(target, (view) => this.podHealthy(view));
+    this.calls = new WorkloadCalls({ gateway, clock, logger, hub, configSource, health });
     informers.pods.on('add', (pod) => this.observe(pod, true));
     informers.pods.on('update', (pod) => this.observe(pod, false));
     informers.pods.on('delete', (pod) => {
       const view = podViewOf(pod);
       if (view) this.forget(podKey(view.namespace, view.name));
+      this.touched(view);
     });
+    for (const verb of ['add', 'update', 'delete'] as const)
+      informers.replicaSets.on(verb, (rs) => {
+        // A pod held back until its ReplicaSet is cached is judged again.
+        if (verb === 'add') this.rejudgeNamespace(rs.metadata?.namespace);
+        const key = this.synced && this.calls.workloads.size > 0 && this.index.workloadKeyOfReplicaSet(rs);
+        if (key) this.calls.workloadChanged(key);
+      });
     informers.namespaces.on('update', (ns) => this.rejudgeNamespace(ns.metadata?.name));
     informers.namespaces.on('add', (ns) => this.rejudgeNamespace(ns.metadata?.name));
   }
@@ -131,6 +144,22 @@ export class PodSource {
     if (history) this.restarts.set(key, history);
     else this.restarts.delete(key);
     this.reconcile(view);
+    this.touched(view);
+  }
+
+  /** A pod changed: a workload of it waiting to be judged for `Ready` waits again (./workload-calls.ts). */
+  private touched(view: PodView | undefined): void {
+    if (!view || !this.synced || this.calls.workloads.size === 0) return;
+    this.calls.workloadChanged(workloadTargetKey(this.index.workloadOf(view).target));
+  }
+
+  /** The pod rules' verdict: Running and Ready with no symptom (or Succeeded), now. */
+  private podHealthy(view: PodView): boolean {
+    const config = this.deps.configSource.current();
+    const now = this.deps.clock.now();
+    const windowMs = config.workload.restart_window * 1000;
+    const restarts = restartsWithin(this.restarts.get(podKey(view.namespace, view.name)), now, windowMs);
+    return judgePod(view, restarts, config, now).healthy;
   }
 
   /** Re-judges one pod. Idempotent: called on every event and timer. */
@@ -177,13 +206,9 @@ export class PodSource {
     // Before every cache is filled, a pod could be grouped by a ReplicaSet not seen yet.
     if (!this.synced) return;
     const { informers } = this.deps;
-    const workload = workloadOf(view, (namespace, name) => {
-      const rs = informers.replicaSets.get(name, namespace);
-      return rs
-        ? { owners: ownersOf(rs.metadata?.ownerReferences), labels: stringsOf(rs.metadata?.labels) }
-        : undefined;
-    });
+    const workload = this.index.workloadOf(view);
     const target = workload.target;
+    if (workload.unknownOwner) return this.hold(view, track, symptom, workload.unknownOwner);
     const optedOut = podOptOutReason(config.opt_out_label, {
       pod: view.labels,
       workload: workload.labels,
@@ -202,7 +227,9 @@ export class PodSource {
     });
     const observedAt = new Date(now).toISOString();
     const evidence = { observedAt, reason: symptom.reason, pod: view.name, message: symptom.message };
-    this.calls.podFailed(target, key, evidence, now);
+    // The rule fired when the window elapsed, even if its timer ran late: the overhead counts from there.
+    const windowMs = config.workload.confirmation_window * 1000;
+    this.calls.podFailed(target, key, evidence, Math.min(now, (track.episodeSince ?? now) + windowMs));
   }
 
   private suppress(
@@ -216,22 +243,15 @@ export class PodSource {
     if (track.suppressionLogged === key) return;
     track.suppressionLogged = key;
     this.suppressed.optedOut += 1;
-    const workload = workloadTargetKey(target);
-    this.deps.logger.info('finding suppressed', {
-      workload,
-      pod: view.name,
-      reason: symptom.reason,
-      why: 'opted-out',
-      detail,
-    });
-    this.deps.hub.emit({
-      type: 'finding-suppressed',
-      workload,
-      pod: view.name,
-      reason: symptom.reason,
-      why: 'opted-out',
-      detail,
-    });
+    reportOptedOut(this.deps, { workload: workloadTargetKey(target), pod: view.name }, symptom, detail);
+  }
+
+  /** Held back until the pod's ReplicaSet is in the cache (./pod-findings.ts); said once per episode. */
+  private hold(view: PodView, track: PodTrack, symptom: Symptom, owner: string): void {
+    const key = `${symptom.reason}:owner ${owner}`;
+    if (track.suppressionLogged === key) return;
+    track.suppressionLogged = key;
+    reportOwnerUnknown(this.deps.logger, { pod: view.name, namespace: view.namespace }, symptom, owner);
   }
 
   private endEpisode(key: string, track: PodTrack): void {

@@ -50,7 +50,10 @@ export interface WorkloadRecoveryStartRecord {
   reason: PodFailureReason;
   workflowId: string;
   runId: string;
-  /** When the rule fired: the pod's failure was confirmed (its confirmation window elapsed). */
+  /**
+   * When the rule fired: the pod's failure was confirmed (its confirmation window elapsed, however
+   * late the timer ran). Kept by the retries of a failed start, as `windowElapsedAt` is for nodes.
+   */
   firedAt: string;
   /** When `startWorkloadRecovery` resolved. */
   resolvedAt: string;

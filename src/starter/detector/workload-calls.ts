@@ -2,8 +2,9 @@
  * The pod source's workloads and their calls to Temporal, per workload in order (./call-chain.ts):
  * the first confirmed failing pod starts the workload's recovery (signal-with-start, so a running
  * one is joined), retried with a backoff while the workload keeps a failing pod; further failing
- * pods are evidence signals; no failing pod left (after {@link READY_SETTLE_MS}) is one `Ready`.
- * Keeps the counters and timing records.
+ * pods are evidence signals. Once no confirmed pod fails any more, one `Ready` goes out when the
+ * workload is healthy (./workload-health.ts: every pod that exists Ready, every ReplicaSet with its
+ * pods) and no pod of it changed for {@link READY_SETTLE_MS}. Keeps the counters and timing records.
  */
 import type { ConfigSource } from '../../config/config-source';
 import type { Evidence, PodFailureReason, WorkloadRecoveryInput, WorkloadTarget } from '../../domain';
@@ -15,9 +16,13 @@ import { enqueue, keepRecord, nextRetryDelayMs } from './call-chain';
 import type { Clock, TimerHandle } from './clock';
 import type { EventHub } from './event-hub';
 import type { PodSourceStats, RecoveryGateway, WorkloadRecoveryStartRecord } from './types';
+import type { WorkloadHealth } from './workload-health';
 import { workloadRecoveryPolicy } from '../recoveries';
 
-/** How long `Ready` waits after the last failing pod went, for a failing replacement to show up. */
+/**
+ * How long the pods of a workload with no failing pod left must stay unchanged before its health
+ * is judged for `Ready`: a replacement shows up, a pod just Ready may crash at once.
+ */
 export const READY_SETTLE_MS = 2_000;
 
 /** A confirmed pod failure, as evidence. */
@@ -34,7 +39,7 @@ export interface WorkloadState extends Chained {
   /** This process started its recovery and has not signalled `Ready` since. */
   recoveryMayRun: boolean;
   retry?: { handle: TimerHandle; delayMs: number };
-  /** Pending `Ready`: the last failing pod just went; a replacement may still show up failing. */
+  /** Pending `Ready`: no failing pod left; its health is judged when no pod changed for a while. */
   readyTimer?: TimerHandle;
 }
 
@@ -72,6 +77,8 @@ export class WorkloadCalls {
       logger: Logger;
       hub: EventHub;
       configSource: ConfigSource;
+      /** Whether the workload is healthy now, from the caches (./workload-health.ts). */
+      health: (target: WorkloadTarget) => WorkloadHealth;
     },
   ) {}
 
@@ -92,12 +99,27 @@ export class WorkloadCalls {
     const state = this.workloads.get(workload);
     if (!state || !state.failing.delete(podKey) || state.failing.size > 0) return;
     if (!state.recoveryMayRun) return this.dropIfIdle(state);
-    if (state.readyTimer !== undefined) this.deps.clock.clearTimer(state.readyTimer);
-    state.readyTimer = this.deps.clock.setTimer(() => {
+    this.settle(state);
+  }
+
+  /** A pod or ReplicaSet of `workload` changed: a pending `Ready` waits until it settles again. */
+  workloadChanged(workload: string): void {
+    const state = this.workloads.get(workload);
+    if (state && state.failing.size === 0 && state.recoveryMayRun) this.settle(state);
+  }
+
+  /** Judges the workload's health once nothing changed for {@link READY_SETTLE_MS}; healthy: `Ready`. */
+  private settle(state: WorkloadState): void {
+    const { clock, logger, health } = this.deps;
+    if (state.readyTimer !== undefined) clock.clearTimer(state.readyTimer);
+    state.readyTimer = clock.setTimer(() => {
       state.readyTimer = undefined;
       if (state.failing.size > 0 || !state.recoveryMayRun) return;
+      const verdict = health(state.target);
+      // Not yet: the next change of one of its pods or ReplicaSets judges it again.
+      if (!verdict.healthy) return logger.debug('Ready withheld', { workload: state.key, why: verdict.why });
       state.recoveryMayRun = false;
-      this.signal(state, { observedAt: new Date(this.deps.clock.now()).toISOString(), reason: 'Ready' });
+      this.signal(state, { observedAt: new Date(clock.now()).toISOString(), reason: 'Ready' });
       this.dropIfIdle(state);
     }, READY_SETTLE_MS);
   }
@@ -118,10 +140,11 @@ export class WorkloadCalls {
       policy: workloadRecoveryPolicy(this.deps.configSource.current()),
     };
     this.start(state, input, firedAt, () => {
-      // Still failing, and not started since: again, with a pod that still fails.
+      // Still failing, and not started since: again, with a pod that still fails. The rule fired
+      // once: the overhead of the start that succeeds counts the failed attempts, as for nodes.
       const first = [...state.failing.values()][0];
       if (first && !state.started && this.workloads.get(state.key) === state)
-        this.startWith(state, first, this.deps.clock.now());
+        this.startWith(state, first, firedAt);
     });
   }
 
