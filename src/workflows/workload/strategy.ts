@@ -50,10 +50,12 @@ function raiseMemory(d: Diagnosis, policy: WorkloadRecoveryPolicy, name: string)
       strategy: 'report',
       detail: `${name} was OOMKilled without a memory limit in its template: the node ran out of memory; see the node's pressure`,
     };
-  if (d.workload.kind === 'Pod' || REPORT_ONLY_KINDS.has(d.workload.kind))
+  // A ReplicaSet of its own may belong to a controller the product does not know (an Argo Rollout):
+  // its template is that controller's to change.
+  if (d.workload.kind !== 'Deployment' && d.workload.kind !== 'StatefulSet')
     return {
       strategy: 'report',
-      detail: `${name} was OOMKilled at ${bytesQuantity(memory.limitBytes)}; raise the limit of ${memory.container} (the product patches only Deployments, StatefulSets and ReplicaSets)`,
+      detail: `${name} was OOMKilled at ${bytesQuantity(memory.limitBytes)}; raise the limit of ${memory.container} (the product patches only Deployments and StatefulSets)`,
     };
   const raised = Math.ceil(memory.limitBytes * policy.memoryFactor);
   const limitBytes = Math.min(raised, Math.max(policy.memoryCapBytes, memory.limitBytes));
