@@ -234,6 +234,48 @@ test('a pull failure after an image change is rolled back', async () => {
   });
 }, 240_000);
 
+test("a StatefulSet's bad rollout is rolled back to its previous ControllerRevision, its stuck pod recreated", async () => {
+  await withProcessLogs(async () => {
+    const name = 'db';
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: {
+          replicas: 2,
+          serviceName: name,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [container(GOOD)] } },
+        },
+      },
+    });
+    const ready = () =>
+      waitFor(
+        `${name} ready`,
+        () => apps.readNamespacedStatefulSet({ name, namespace }),
+        (st) =>
+          st.status?.readyReplicas === 2 &&
+          st.status.updatedReplicas === 2 &&
+          st.status.currentRevision === st.status.updateRevision,
+        { timeoutMs: 90_000 },
+      );
+    await ready();
+    await apps.patchNamespacedStatefulSet(
+      {
+        name,
+        namespace,
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: CRASHING }] } } } },
+      },
+      strategicMerge,
+    );
+    const result = await recoveryOf({ kind: 'StatefulSet', namespace, name });
+    expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
+    expect(result.actions.join('\n')).toMatch(/evicted db-1 of the bad revision/);
+    const st = await ready();
+    expect(st.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
+  });
+}, 240_000);
+
 test('a failing bare pod is reported and left untouched', async () => {
   await withProcessLogs(async () => {
     const pod = await core.createNamespacedPod({

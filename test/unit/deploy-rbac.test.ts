@@ -132,6 +132,7 @@ const WORKER_CALLS: Record<string, Need> = {
   readNamespace: ['/namespaces:get'],
   listNamespacedPod: ['/pods:list'],
   listNamespacedReplicaSet: ['apps/replicasets:list'],
+  listNamespacedControllerRevision: ['apps/controllerrevisions:list'],
   listNamespacedEvent: ['/events:list'],
   listNamespacedHorizontalPodAutoscaler: ['autoscaling/horizontalpodautoscalers:list'],
   readNamespacedPodLog: ['/pods/log:get'],

@@ -41,12 +41,14 @@ describe('the strategy a diagnosis calls for', () => {
     expect(choosePlan(recentCrash(), policy, minutesLater(120)).strategy).toBe('restart');
   });
 
-  test('never back to the revision we rolled back from; a StatefulSet is not rolled back', () => {
+  test('never back to the revision we rolled back from; a StatefulSet rolls back too, a DaemonSet is reported', () => {
     expect(choosePlan(recentCrash({ rolledBackFrom: 'hash-1' }), policy, minutesLater(1)).strategy).toBe(
       'restart',
     );
     const sts = recentCrash({ workload: { kind: 'StatefulSet', namespace: 'db', name: 'pg' } });
-    expect(choosePlan(sts, policy, minutesLater(1)).strategy).toBe('restart');
+    expect(choosePlan(sts, policy, minutesLater(1))).toMatchObject({ strategy: 'rollback', toRevision: 1 });
+    const ds = recentCrash({ workload: { kind: 'DaemonSet', namespace: 'kube-system', name: 'agent' } });
+    expect(choosePlan(ds, policy, minutesLater(1)).strategy).toBe('report');
   });
 
   test('rollback_requires_approval asks first', () => {
@@ -264,6 +266,16 @@ describe('remediation patches', () => {
     expect(patchFor({ kind: 'rollback', toRevision: 1 }, context(same))).toEqual({
       refused: 'current template already matches revision 1',
     });
+  });
+
+  test("a StatefulSet rolls back to a ControllerRevision's template and keeps its own annotations", () => {
+    const sts = deployment();
+    sts.target = { kind: 'StatefulSet', namespace: 'db', name: 'pg' };
+    const plan = patchFor({ kind: 'rollback', toRevision: 1 }, context(sts));
+    if ('refused' in plan) throw new Error(plan.refused);
+    const value = plan.patch.operations[1]!.value as Record<string, string>;
+    expect(value).toMatchObject({ team: 'now', 'self-healing.temporal.io/rolled-back-from': 'b' });
+    expect(value['kubernetes.io/change-cause']).toBeUndefined();
   });
 
   test('raising memory raises the limit and the request that equals it', () => {

@@ -15,7 +15,7 @@ import type { WorkloadTarget } from '../../domain';
 import type { WorkloadRecoveryPort } from '../ports';
 import type { WorkloadSnapshot } from '../workload/snapshot';
 import type { ApiCalls } from './api-calls';
-import { POD_TEMPLATE_HASH, podSnapshot, revisionOf } from './workload-views';
+import { controllerRevisionOf, POD_TEMPLATE_HASH, podSnapshot, revisionOf } from './workload-views';
 import type { Read } from './workload-kinds';
 import { readWorkloadObject } from './workload-kinds';
 
@@ -55,6 +55,8 @@ export function createWorkloadReader(
       snapshot.pods = pods.map(podSnapshot);
       if (target.kind === 'Deployment')
         snapshot.revisions = await revisionsOf(apis, calls, target, read.meta);
+      if (target.kind === 'StatefulSet')
+        snapshot.revisions = await controllerRevisionsOf(apis, calls, target, read.meta);
       const failing = pods.find((p) => p.metadata?.name === failingPod) ?? pods[0];
       snapshot.ownerChain = ownerChain(target, failing);
       snapshot.events = await eventsOf(core, calls, namespace, [
@@ -111,6 +113,23 @@ async function revisionsOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, 
   return list.items
     .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === meta.uid))
     .flatMap((rs) => revisionOf(rs) ?? [])
+    .sort((a, b) => b.revision - a.revision);
+}
+
+/** A StatefulSet's history: the ControllerRevisions it controls, as `kubectl rollout history` reads them. */
+async function controllerRevisionsOf(
+  apis: Apis,
+  calls: ApiCalls,
+  target: WorkloadTarget,
+  meta: V1ObjectMeta,
+) {
+  const { namespace } = target;
+  const list = await calls.api(`list controllerrevisions in ${namespace}`, () =>
+    apis.apps.listNamespacedControllerRevision({ namespace }),
+  );
+  return list.items
+    .filter((cr) => cr.metadata?.ownerReferences?.some((o) => o.controller && o.uid === meta.uid))
+    .flatMap((cr) => controllerRevisionOf(cr) ?? [])
     .sort((a, b) => b.revision - a.revision);
 }
 

@@ -1,5 +1,5 @@
 /** Kubernetes objects to the trimmed views workload recovery decides on (../workload/snapshot.ts). */
-import type { V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1ControllerRevision, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { WorkloadAnnotations } from '../../domain/labels';
 import type {
   ContainerState,
@@ -113,6 +113,27 @@ export function revisionOf(rs: V1ReplicaSet): RevisionSnapshot | undefined {
     template: templateView(template),
     rawTemplate: template,
     annotations,
+  };
+}
+
+/**
+ * A StatefulSet's ControllerRevision as a revision: its `.data` is the template kubectl applies
+ * (`spec.template` with `$patch: replace`); its name is the pods' controller-revision-hash.
+ */
+export function controllerRevisionOf(cr: V1ControllerRevision): RevisionSnapshot | undefined {
+  const data = cr.data as { spec?: { template?: V1PodTemplateSpec & { $patch?: string } } } | undefined;
+  const raw = data?.spec?.template;
+  if (!raw || !Number.isInteger(cr.revision)) return undefined;
+  const { $patch: _replace, ...template } = raw;
+  const meta = cr.metadata ?? {};
+  return {
+    revision: cr.revision,
+    replicaSet: meta.name ?? '',
+    ...optional('templateHash', meta.name),
+    ...optional('createdAt', meta.creationTimestamp ? iso(meta.creationTimestamp) : undefined),
+    template: templateView(template),
+    rawTemplate: template,
+    annotations: {},
   };
 }
 

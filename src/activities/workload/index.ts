@@ -11,6 +11,7 @@ import { NOT_READY_YET } from '../node/verify';
 import { diagnose, rolloutComplete, verdictsOf } from './diagnose';
 import { fingerprintOf } from './fingerprint';
 import { patchFor } from './remediation-patches';
+import type { WorkloadSnapshot } from './snapshot';
 import type { DiagnoseRequest, RemediationRequest, RemediationResult, WorkloadHealth } from './types';
 
 /** Log lines read from a crashed container. */
@@ -116,8 +117,14 @@ async function remediate(
     if (sent === 'gone')
       return { outcome: 'gone', detail: `${workload.kind} ${workload.namespace}/${workload.name} is gone` };
     if (sent === 'patched') {
-      const after = fingerprintOf(await workloads.readWorkload(workload));
-      return { outcome: 'done', detail: plan.detail, fingerprint: after };
+      const after = await workloads.readWorkload(workload);
+      const forced =
+        remediation.kind === 'rollback' ? await forceStatefulSetRollback(cluster, snapshot, after) : [];
+      return {
+        outcome: 'done',
+        detail: [plan.detail, ...forced].join('; '),
+        fingerprint: fingerprintOf(after),
+      };
     }
     if (attempt >= CONFLICT_ATTEMPTS)
       return {
@@ -125,6 +132,32 @@ async function remediate(
         detail: `${workload.kind} ${workload.namespace}/${workload.name} kept changing under us`,
       };
   }
+}
+
+/**
+ * A StatefulSet with OrderedReady pods waits forever for a pod of the bad revision to be Ready, even
+ * after its template is rolled back ("forced rollback" in the StatefulSet docs): the pods of the
+ * revision we rolled back from that are not Ready are evicted, so the controller recreates them
+ * from the restored template. @returns what was done, for the remediation's detail.
+ */
+async function forceStatefulSetRollback(
+  cluster: Pick<PodsPort, 'evictPod'>,
+  before: WorkloadSnapshot,
+  after: WorkloadSnapshot,
+): Promise<string[]> {
+  const bad = before.revisions[0]?.templateHash;
+  if (before.target.kind !== 'StatefulSet' || !bad) return [];
+  const stuck = after.pods.filter((p) => p.templateHash === bad && !p.ready && !p.deleting);
+  const lines: string[] = [];
+  for (const pod of stuck) {
+    const evicted = await cluster.evictPod({ namespace: before.target.namespace, name: pod.name });
+    lines.push(
+      evicted.outcome === 'blocked'
+        ? `could not evict ${pod.name} of the bad revision: ${evicted.message}`
+        : `evicted ${pod.name} of the bad revision so it is recreated from the restored template`,
+    );
+  }
+  return lines;
 }
 
 async function evict(

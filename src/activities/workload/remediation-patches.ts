@@ -86,9 +86,9 @@ function raiseMemory(context: Context, container: string, limitBytes: number): P
 
 function rollback(context: Context, toRevision: number): PatchPlan {
   const { snapshot, object } = context;
-  if (snapshot.target.kind !== 'Deployment')
+  if (snapshot.target.kind !== 'Deployment' && snapshot.target.kind !== 'StatefulSet')
     return {
-      refused: `rollback is built for Deployments; roll back ${snapshot.target.kind}s with kubectl rollout undo`,
+      refused: `rollback is built for Deployments and StatefulSets; roll back ${snapshot.target.kind}s with kubectl rollout undo`,
     };
   if (object.paused)
     return { refused: 'the Deployment is paused (kubectl refuses to roll back a paused Deployment too)' };
@@ -97,13 +97,11 @@ function rollback(context: Context, toRevision: number): PatchPlan {
   if (!target) return { refused: `unable to find specified revision ${toRevision} in history` };
   if (JSON.stringify(target.rawTemplate) === JSON.stringify(withoutHash(object.rawTemplate)))
     return { refused: `current template already matches revision ${toRevision}` };
-  const annotations: Record<string, string> = {};
-  for (const [key, value] of Object.entries(target.annotations))
-    if (!ROLLBACK_SKIPPED.includes(key)) annotations[key] = value;
-  for (const key of ROLLBACK_SKIPPED) {
-    const current = object.annotations[key];
-    if (current !== undefined) annotations[key] = current;
-  }
+  // A Deployment takes the revision's annotations back (kubectl's rule); a StatefulSet keeps its own.
+  const annotations =
+    snapshot.target.kind === 'Deployment'
+      ? deploymentRollbackAnnotations(target.annotations, object.annotations)
+      : { ...object.annotations };
   const from: Record<string, string> = latest?.templateHash
     ? { [WorkloadAnnotations.rolledBackFrom]: latest.templateHash }
     : {};
@@ -117,6 +115,21 @@ function rollback(context: Context, toRevision: number): PatchPlan {
       ],
     },
   };
+}
+
+/** The revision's annotations, but kubectl's skipped ones at their current values. */
+function deploymentRollbackAnnotations(
+  revision: Readonly<Record<string, string>>,
+  current: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  for (const [key, value] of Object.entries(revision))
+    if (!ROLLBACK_SKIPPED.includes(key)) annotations[key] = value;
+  for (const key of ROLLBACK_SKIPPED) {
+    const value = current[key];
+    if (value !== undefined) annotations[key] = value;
+  }
+  return annotations;
 }
 
 function restart(context: Context): PatchPlan {

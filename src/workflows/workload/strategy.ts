@@ -92,7 +92,8 @@ function rollbackIfRecent(
   symptom: string,
 ): Plan | undefined {
   const rollout = d.rollout;
-  if (d.workload.kind !== 'Deployment' || !rollout?.previousRevision) return undefined;
+  const rollsBack = d.workload.kind === 'Deployment' || d.workload.kind === 'StatefulSet';
+  if (!rollsBack || !rollout?.previousRevision) return undefined;
   if (rollout.previousTemplateHash && rollout.previousTemplateHash === d.rolledBackFrom) return undefined;
   if (now && rollout.changedAt) {
     const age = now.getTime() - Date.parse(rollout.changedAt);
