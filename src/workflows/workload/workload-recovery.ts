@@ -91,6 +91,14 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
     const loop = loopGuard(d.remediations, this.policy, new Date());
     if (loop) return this.report(`${loop}; recommended change: ${plan.detail}`);
 
+    // The approval first: waiting for a human must not hold one of the budget's permits.
+    if ('approval' in plan && plan.approval) {
+      const approved = await this.approval(
+        { action: plan.strategy, detail: `${plan.detail} (${plan.approval})` },
+        [this.approvalRung(this.policy.approvalTimeout)],
+      );
+      if (!approved) return this.report(`${plan.detail} was not approved`);
+    }
     if (!this.policy.dryRun) {
       this.enter(
         'WaitingForBudget',
@@ -98,14 +106,6 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
       );
       await this.permit.acquire('workloads', this.policy.maxConcurrent);
       await this.lookAgain();
-    }
-    if ('approval' in plan && plan.approval) {
-      const approved = await this.approval(
-        { action: plan.strategy, detail: `${plan.detail} (${plan.approval})` },
-        [this.approvalRung(this.policy.approvalTimeout)],
-      );
-      if (!approved) return this.report(`${plan.detail} was not approved`);
-      if (!this.policy.dryRun) await this.lookAgain();
     }
     return plan.strategy === 'restart' ? this.restartWithBackoff() : this.remediateOnce(plan);
   }
