@@ -10,7 +10,7 @@ import { createTemporalBudget } from '../../src/activities/budget';
 import type { Alert, Diagnosis, RecoveryPhase, WorkloadRecoveryPolicy } from '../../src/domain';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
-import { approveUpdate, statusQuery } from '../../src/workflows/messages';
+import { approveUpdate, budgetStatusQuery, statusQuery } from '../../src/workflows/messages';
 import { workloadRecoveryWorkflow } from '../../src/workflows/workload/workload-recovery';
 import type { Cure } from '../support/fake-workload';
 import { FakeWorkload, diagnosisOf, web } from '../support/fake-workload';
@@ -196,6 +196,13 @@ describe('raise memory (OOMKilled)', () => {
     const handle = await start({ memoryCapBytes: 300 * 2 ** 20 });
     await waitForPhase(handle, 'AwaitingApproval');
     expect((await handle.query(statusQuery)).pendingApproval).toMatchObject({ action: 'raise-memory' });
+    // Waiting for a human holds none of the budget's permits.
+    const budget = env.client.workflow.getHandle(disruptionBudgetWorkflowId('workloads', taskQueue));
+    const holders = await budget.query(budgetStatusQuery).then(
+      (status) => [...status.holders, ...status.waiting],
+      () => [],
+    );
+    expect(holders).not.toContain(handle.workflowId);
     await handle.executeUpdate(approveUpdate, { args: [{ approved: true, by: 'alice' }] });
     expect((await handle.result()).outcome).toBe('recovered');
   });
