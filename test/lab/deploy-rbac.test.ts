@@ -163,7 +163,25 @@ describe('the worker ServiceAccount', () => {
     ]);
   });
 
-  test('may not do anything else: no namespaces, secrets, pod edits, node deletion or Events outside default and its own namespace', async () => {
+  test('may do what a workload recovery does: read and patch workloads, read pod logs, Events and HPAs, record Events on the workload', async () => {
+    await expectAccess(worker, [
+      [{ verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'any-app' }, true],
+      [{ verb: 'patch', resource: 'statefulsets', group: 'apps', namespace: 'any-app' }, true],
+      [{ verb: 'list', resource: 'controllerrevisions', group: 'apps', namespace: 'any-app' }, true],
+      [{ verb: 'get', resource: 'daemonsets', group: 'apps', namespace: 'kube-system' }, true],
+      [{ verb: 'get', resource: 'jobs', group: 'batch', namespace: 'any-app' }, true],
+      [{ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'any-app' }, true],
+      [{ verb: 'list', resource: 'events', namespace: 'any-app' }, true],
+      [{ verb: 'create', resource: 'events', namespace: 'any-app' }, true],
+      [{ verb: 'get', resource: 'namespaces', name: 'any-app' }, true],
+      [
+        { verb: 'list', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: 'any-app' },
+        true,
+      ],
+    ]);
+  });
+
+  test('may not do anything else: no namespace changes, secrets, pod edits, workload deletion or scaling, node deletion', async () => {
     await expectAccess(worker, [
       [{ verb: 'delete', resource: 'namespaces', name: 'default' }, false],
       [{ verb: 'create', resource: 'namespaces' }, false],
@@ -177,8 +195,18 @@ describe('the worker ServiceAccount', () => {
       [{ verb: 'delete', resource: 'nodes', name: 'sim-node-1' }, false],
       [{ verb: 'create', resource: 'nodes' }, false],
       [{ verb: 'delete', resource: 'machines', group: 'cluster.x-k8s.io', namespace: 'default' }, false],
-      [{ verb: 'create', resource: 'events', namespace: 'kube-system' }, false],
-      [{ verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'any-app' }, false],
+      [{ verb: 'delete', resource: 'deployments', group: 'apps', namespace: 'any-app' }, false],
+      [{ verb: 'create', resource: 'deployments', group: 'apps', namespace: 'any-app' }, false],
+      [
+        { verb: 'patch', resource: 'deployments', subresource: 'scale', group: 'apps', namespace: 'any-app' },
+        false,
+      ],
+      [{ verb: 'patch', resource: 'jobs', group: 'batch', namespace: 'any-app' }, false],
+      [{ verb: 'create', resource: 'configmaps', namespace: 'any-app' }, false],
+      [
+        { verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: 'any-app' },
+        false,
+      ],
       [{ verb: 'delete', resource: 'poddisruptionbudgets', group: 'policy', namespace: 'any-app' }, false],
       [{ verb: 'escalate', resource: 'clusterroles', group: 'rbac.authorization.k8s.io' }, false],
     ]);
