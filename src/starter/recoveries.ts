@@ -18,6 +18,7 @@ import type { RecoveryConfig } from '../config/recovery-config';
 import { maxDisruptedNodes } from '../config/recovery-config';
 import type {
   Evidence,
+  TargetKind,
   NodeRecoveryInput,
   NodeRecoveryPolicy,
   WorkloadRecoveryInput,
@@ -60,22 +61,41 @@ export async function stoppedByPersonSince(
  * Starts the node's recovery, or signals the evidence to the one already running (signal-with-start).
  * @returns the handle of the running recovery.
  */
-export async function startNodeRecovery(
+export function startNodeRecovery(
   client: Client,
   taskQueue: string,
   input: NodeRecoveryInput,
 ): Promise<WorkflowHandleWithSignaledRunId<typeof nodeRecoveryWorkflow>> {
-  const evidence: Evidence = { observedAt: input.detectedAt, reason: input.reason };
-  return client.workflow.signalWithStart(nodeRecoveryWorkflow, {
+  return startOrJoin(client, taskQueue, nodeRecoveryWorkflow, input, {
     workflowId: nodeRecoveryWorkflowId(input.node),
+    kind: 'node',
+    target: input.node,
+    evidence: { observedAt: input.detectedAt, reason: input.reason },
+  });
+}
+
+/**
+ * Starts a recovery of `kind` for `target`, or signals `evidence` to the one already running
+ * under the same deterministic ID (signal-with-start), with the search attributes the Temporal UI
+ * filters on.
+ */
+function startOrJoin<I, W extends (input: I) => Promise<unknown>>(
+  client: Client,
+  taskQueue: string,
+  workflow: W,
+  input: I,
+  start: { workflowId: string; kind: TargetKind; target: string; evidence: Evidence },
+): Promise<WorkflowHandleWithSignaledRunId<W>> {
+  return client.workflow.signalWithStart<W, [Evidence]>(workflow, {
+    workflowId: start.workflowId,
     taskQueue,
-    args: [input],
+    args: [input] as Parameters<W>,
     signal: evidenceSignal,
-    signalArgs: [evidence],
+    signalArgs: [start.evidence],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [
-      { key: targetKey, value: input.node },
-      { key: kindKey, value: 'node' },
+      { key: targetKey, value: start.target },
+      { key: kindKey, value: start.kind },
       { key: phaseKey, value: 'Detected' },
       { key: severityKey, value: 'warning' },
     ],
@@ -123,30 +143,21 @@ export async function signalStorm(
  * Starts the workload's recovery, or signals the evidence (the pod and its reason) to the one
  * already running (signal-with-start): one recovery per workload, whichever pod failed.
  */
-export async function startWorkloadRecovery(
+export function startWorkloadRecovery(
   client: Client,
   taskQueue: string,
   input: WorkloadRecoveryInput,
 ): Promise<WorkflowHandleWithSignaledRunId<typeof workloadRecoveryWorkflow>> {
-  const evidence: Evidence = {
-    observedAt: input.detectedAt,
-    reason: input.reason,
-    pod: input.pod,
-    ...(input.message ? { message: input.message } : {}),
-  };
-  return client.workflow.signalWithStart(workloadRecoveryWorkflow, {
+  return startOrJoin(client, taskQueue, workloadRecoveryWorkflow, input, {
     workflowId: workloadRecoveryWorkflowId(input.workload),
-    taskQueue,
-    args: [input],
-    signal: evidenceSignal,
-    signalArgs: [evidence],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: [
-      { key: targetKey, value: workloadTargetKey(input.workload) },
-      { key: kindKey, value: 'workload' },
-      { key: phaseKey, value: 'Detected' },
-      { key: severityKey, value: 'warning' },
-    ],
+    kind: 'workload',
+    target: workloadTargetKey(input.workload),
+    evidence: {
+      observedAt: input.detectedAt,
+      reason: input.reason,
+      pod: input.pod,
+      ...(input.message ? { message: input.message } : {}),
+    },
   });
 }
 
