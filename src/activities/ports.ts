@@ -137,10 +137,16 @@ export interface WorkloadPatch {
   operations: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[];
 }
 
+/** How much of a workload a read takes: health checks read the least, a diagnosis the most. */
+export type ReadDepth = 'health' | 'remediation' | 'diagnosis';
+
 /** Workloads under recovery: what their diagnosis reads and how their remediations write. */
 export interface WorkloadRecoveryPort {
-  /** The workload, its pods, revisions, Events and HPA; `object` undefined when it is gone. */
-  readWorkload(target: WorkloadTarget, failingPod?: string): Promise<WorkloadSnapshot>;
+  /**
+   * The workload (`object` undefined when it is gone), its pods and HPA; with `remediation` also
+   * its revisions; with `diagnosis` also its namespace's labels, owner chain and Events.
+   */
+  readWorkload(target: WorkloadTarget, depth: ReadDepth, failingPod?: string): Promise<WorkloadSnapshot>;
   /** The previous (crashed) container's last lines through the pod log API; undefined when none are served. */
   readPreviousLog(pod: PodRef, container: string, tailLines: number): Promise<string | undefined>;
   /** @returns `conflict` when the workload changed since it was read, `gone` when it was deleted. */

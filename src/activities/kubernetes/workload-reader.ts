@@ -35,36 +35,34 @@ export function createWorkloadReader(
 ): Pick<WorkloadRecoveryPort, 'readWorkload' | 'readPreviousLog'> {
   const { core } = apis;
   return {
-    async readWorkload(target, failingPod) {
+    async readWorkload(target, depth, failingPod) {
       const { namespace, name } = target;
       const read = await readWorkloadObject(apis, calls, target);
-      const namespaceLabels =
-        (await calls.apiOrGone(`get namespaces ${namespace}`, () => core.readNamespace({ name: namespace })))
-          ?.metadata?.labels ?? {};
       const snapshot: WorkloadSnapshot = {
         target,
-        namespaceLabels,
+        namespaceLabels: {},
         ownerChain: [],
         pods: [],
         revisions: [],
         events: [],
       };
+      if (depth === 'diagnosis') snapshot.namespaceLabels = await namespaceLabelsOf(core, calls, namespace);
       if (!read) return snapshot;
       snapshot.object = read.object;
       const pods = await podsOf(apis, calls, target, read);
       snapshot.pods = pods.map(podSnapshot);
-      if (target.kind === 'Deployment')
-        snapshot.revisions = await revisionsOf(apis, calls, target, read.meta);
-      if (target.kind === 'StatefulSet')
-        snapshot.revisions = await controllerRevisionsOf(apis, calls, target, read.meta);
+      // The HPA decides what the fingerprint covers, so every depth reads it.
+      const hpa = await hpaFor(apis, calls, target);
+      if (hpa) snapshot.hpa = hpa;
+      if (depth === 'health') return snapshot;
+      snapshot.revisions = await historyOf(apis, calls, target, read);
+      if (depth === 'remediation') return snapshot;
       const failing = pods.find((p) => p.metadata?.name === failingPod) ?? pods[0];
       snapshot.ownerChain = ownerChain(target, failing);
       snapshot.events = await eventsOf(core, calls, namespace, [
         name,
         ...(failing ? [failing.metadata!.name!] : []),
       ]);
-      const hpa = await hpaFor(apis, calls, target);
-      if (hpa) snapshot.hpa = hpa;
       return snapshot;
     },
 
@@ -90,11 +88,8 @@ async function podsOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, read:
     );
     return pod ? [pod] : [];
   }
-  const labelSelector = Object.entries(read.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
   const list = await calls.api(`list pods in ${namespace}`, () =>
-    apis.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }),
+    apis.core.listNamespacedPod({ namespace, ...labelSelectorOf(read) }),
   );
   const uid = read.meta.uid;
   return list.items.filter((pod) => {
@@ -105,10 +100,32 @@ async function podsOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, read:
   });
 }
 
-async function revisionsOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, meta: V1ObjectMeta) {
+async function namespaceLabelsOf(core: CoreV1Api, calls: ApiCalls, namespace: string) {
+  const ns = await calls.apiOrGone(`get namespaces ${namespace}`, () =>
+    core.readNamespace({ name: namespace }),
+  );
+  return ns?.metadata?.labels ?? {};
+}
+
+/** A Deployment's ReplicaSets or a StatefulSet's ControllerRevisions, newest first; none for other kinds. */
+function historyOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, read: Read) {
+  if (target.kind === 'Deployment') return revisionsOf(apis, calls, target, read);
+  if (target.kind === 'StatefulSet') return controllerRevisionsOf(apis, calls, target, read.meta);
+  return Promise.resolve([]);
+}
+
+/** The workload's selector's matchLabels as a label selector (narrowing a LIST; ownership decides). */
+function labelSelectorOf(read: Read): { labelSelector?: string } {
+  const labelSelector = Object.entries(read.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return labelSelector ? { labelSelector } : {};
+}
+
+async function revisionsOf(apis: Apis, calls: ApiCalls, target: WorkloadTarget, { meta, ...read }: Read) {
   const { namespace } = target;
   const list = await calls.api(`list replicasets in ${namespace}`, () =>
-    apis.apps.listNamespacedReplicaSet({ namespace }),
+    apis.apps.listNamespacedReplicaSet({ namespace, ...labelSelectorOf({ meta, ...read }) }),
   );
   return list.items
     .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === meta.uid))

@@ -29,7 +29,7 @@ export interface WorkloadActivityDeps {
 export function createWorkloadActivities({ workloads, cluster, optOutLabel }: WorkloadActivityDeps) {
   return {
     async diagnoseWorkload({ workload, pod, reason }: DiagnoseRequest): Promise<Diagnosis> {
-      const snapshot = await workloads.readWorkload(workload, pod);
+      const snapshot = await workloads.readWorkload(workload, 'diagnosis', pod);
       const failing = verdictsOf(snapshot)[0];
       const crashed = failing?.reason === 'CrashLoopBackOff' || failing?.reason === 'OOMKilled';
       const log =
@@ -55,7 +55,7 @@ export function createWorkloadActivities({ workloads, cluster, optOutLabel }: Wo
     },
 
     async workloadHealth({ workload }: Pick<DiagnoseRequest, 'workload'>): Promise<WorkloadHealth> {
-      const snapshot = await workloads.readWorkload(workload);
+      const snapshot = await workloads.readWorkload(workload, 'health');
       const current = snapshot.pods.filter((p) => !p.deleting);
       return {
         exists: snapshot.object !== undefined,
@@ -74,7 +74,7 @@ export function createWorkloadActivities({ workloads, cluster, optOutLabel }: Wo
 
     /** Succeeds once the rollout is complete with no failing pod; fails retryably (benign) before. */
     async awaitRollout({ workload }: Pick<DiagnoseRequest, 'workload'>): Promise<string> {
-      const snapshot = await workloads.readWorkload(workload);
+      const snapshot = await workloads.readWorkload(workload, 'health');
       if (!snapshot.object) return 'gone';
       const failing = verdictsOf(snapshot).map((v) => `${v.pod} ${v.reason}`);
       const r = snapshot.object.rollout;
@@ -97,7 +97,7 @@ async function remediate(
   const { workload, remediation, step, dryRun } = request;
   const token = `${workflowId()}#${step}`;
   for (let attempt = 1; ; attempt += 1) {
-    const snapshot = await workloads.readWorkload(workload);
+    const snapshot = await workloads.readWorkload(workload, 'remediation');
     const object = snapshot.object;
     if (!object)
       return { outcome: 'gone', detail: `${workload.kind} ${workload.namespace}/${workload.name} is gone` };
@@ -117,7 +117,7 @@ async function remediate(
     if (sent === 'gone')
       return { outcome: 'gone', detail: `${workload.kind} ${workload.namespace}/${workload.name} is gone` };
     if (sent === 'patched') {
-      const after = await workloads.readWorkload(workload);
+      const after = await workloads.readWorkload(workload, 'health');
       const forced =
         remediation.kind === 'rollback' ? await forceStatefulSetRollback(cluster, snapshot, after) : [];
       return {
