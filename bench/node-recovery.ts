@@ -19,14 +19,15 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseRecoveryConfig } from '../src/config/recovery-config';
 import { staticConfigSource } from '../src/config/config-source';
 import { silentLogger } from '../src/logging';
 import { createDetector } from '../src/starter/detector';
 import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
 import { nodeRecoveryWorkflowId } from '../src/starter/recoveries';
-import { failNode, isPodReady, loadLabKubeConfig, recoverNode, sleep } from '../tools/sim';
+import { failNode, isPodReady, recoverNode, sleep } from '../tools/sim';
 import type { Counts, Machine } from './support';
 import {
   DETECTOR_NODE_FLAGS,
@@ -38,10 +39,9 @@ import {
   inPool,
   keeper,
   log,
-  machine,
   percentile,
   perMinute,
-  productEnv,
+  openBench,
   round,
   rssMb,
   scrapeRequests as scrapeRequestsOf,
@@ -665,18 +665,14 @@ async function measureMttrs(
 // Machine info and report
 
 async function main(): Promise<void> {
-  const info = machine();
-  log(`machine: ${info.nproc} × ${info.cpuModel}, load ${info.loadAverageAtStart.join(' ')}`);
-  kc = loadLabKubeConfig();
-  core = kc.makeApiClient(CoreV1Api);
-  apps = kc.makeApiClient(AppsV1Api);
-  const { address, env } = productEnv({
+  const { info, env, connection, client, ...lab } = await openBench({
     taskQueue: TASK_QUEUE,
     configName: CONFIG_NAME,
     configNamespace: CONFIG_NS,
   });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  kc = lab.kc;
+  core = kc.makeApiClient(CoreV1Api);
+  apps = kc.makeApiClient(AppsV1Api);
   try {
     const keep = keeper(join(settings.stateDir, 'bench-partial.json'), { machine: info });
     const workload = keep('workload', await setUpWorkload());

@@ -21,12 +21,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { WorkloadRecoveryResult } from '../src/domain';
 import { registerSearchAttributes } from '../src/starter/register-search-attributes';
 import { workloadRecoveryWorkflowId } from '../src/workflows/ids';
-import { loadLabKubeConfig, sleep } from '../tools/sim';
+import { sleep } from '../tools/sim';
 import type { Counts, Machine } from './support';
 import {
   DETECTOR_NODE_FLAGS,
@@ -37,10 +37,9 @@ import {
   inPool,
   keeper,
   log,
-  machine,
   percentile,
   processLogPath,
-  productEnv,
+  openBench,
   round,
   rssMb,
   scrapeRequests,
@@ -807,18 +806,14 @@ interface Results {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
-  log(`machine: ${info.nproc} × ${info.cpuModel}, load ${info.loadAverageAtStart.join(' ')}`);
-  kc = loadLabKubeConfig();
-  core = kc.makeApiClient(CoreV1Api);
-  apps = kc.makeApiClient(AppsV1Api);
-  const { address, env } = productEnv({
+  const { info, env, connection, client, ...lab } = await openBench({
     taskQueue: TASK_QUEUE,
     configName: CONFIG_NAME,
     configNamespace: CONFIG_NS,
   });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  kc = lab.kc;
+  core = kc.makeApiClient(CoreV1Api);
+  apps = kc.makeApiClient(AppsV1Api);
   await registerSearchAttributes(connection, 'default');
   const keep = keeper(join(settings.stateDir, 'bench-pods-partial.json'), { machine: info });
   let worker: ChildProcess | undefined;

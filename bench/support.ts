@@ -11,7 +11,8 @@ import type { RequestOptions } from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { sleep } from '../tools/sim';
+import { Client, Connection } from '@temporalio/client';
+import { loadLabKubeConfig, sleep } from '../tools/sim';
 import { samplesOf } from '../tools/sim/prometheus';
 
 /** The repository root (this file runs from dist/bench/bench/). */
@@ -140,6 +141,25 @@ export function productEnv(options: { taskQueue: string; configName: string; con
       SELF_HEALING_CONFIG_NAMESPACE: options.configNamespace,
     },
   };
+}
+
+/**
+ * What every benchmark opens first: the machine's description (logged), the lab's kubeconfig, the
+ * environment for the product's processes and a Temporal client. Close `connection` at the end.
+ */
+export async function openBench(options: Parameters<typeof productEnv>[0]): Promise<{
+  info: Machine;
+  kc: KubeConfig;
+  env: Record<string, string>;
+  connection: Connection;
+  client: Client;
+}> {
+  const info = machine();
+  log(`machine: ${info.nproc} × ${info.cpuModel}, load ${info.loadAverageAtStart.join(' ')}`);
+  const kc = loadLabKubeConfig();
+  const { address, env } = productEnv(options);
+  const connection = await Connection.connect({ address });
+  return { info, kc, env, connection, client: new Client({ connection }) };
 }
 
 /** Keeps each phase's numbers in `path` as soon as they exist, in case a later phase fails. */
