@@ -14,7 +14,7 @@
  * Writes docs/benchmarks/node-recovery.json (raw numbers) and node-recovery.md. Every process it
  * starts is stopped by pid before it exits; the lab is stopped by the shell wrapper's trap.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
@@ -43,6 +43,7 @@ import {
   perMinute,
   openBench,
   round,
+  runBench,
   rssMb,
   scrapeRequests as scrapeRequestsOf,
   startProcess as startProcessIn,
@@ -950,16 +951,5 @@ above) is broken down, step by step from a workflow history and the worker's API
 `;
 }
 
-/** `node dist/bench/bench/node-recovery.js --report`: re-renders the Markdown from the JSON. */
-async function rerender(): Promise<void> {
-  const results = JSON.parse(readFileSync(join(settings.outDir, 'node-recovery.json'), 'utf8')) as Results;
-  writeFileSync(join(settings.outDir, 'node-recovery.md'), report(results));
-}
-
-(process.argv.includes('--report') ? rerender() : main()).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+/** `node dist/bench/bench/node-recovery.js --report` renders the Markdown again from the JSON. */
+runBench(main, settings.outDir, 'node-recovery', report);

@@ -41,6 +41,7 @@ import {
   processLogPath,
   openBench,
   round,
+  runBench,
   rssMb,
   scrapeRequests,
   startProcess,
@@ -1140,16 +1141,5 @@ Informer restarts logged by the detectors over the whole run: ${r.memory.informe
 `;
 }
 
-/** `node dist/bench/bench/pods.js --report`: re-renders the Markdown from the JSON. */
-async function rerender(): Promise<void> {
-  const results = JSON.parse(readFileSync(join(settings.outDir, 'pods.json'), 'utf8')) as Results;
-  writeFileSync(join(settings.outDir, 'pods.md'), report(results));
-}
-
-(process.argv.includes('--report') ? rerender() : main()).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+/** `node dist/bench/bench/pods.js --report` renders the Markdown again from the JSON. */
+runBench(main, settings.outDir, 'pods', report);

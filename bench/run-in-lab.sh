@@ -27,3 +27,5 @@ trap 'exit 130' INT TERM
 # shellcheck disable=SC1091
 source "$STATE_DIR/env"
 node "dist/bench/bench/$name.js"
+# JSON.stringify lays arrays out otherwise than the repository's format check wants.
+npx prettier --log-level warn --write "${BENCH_OUT_DIR:-docs/benchmarks}/$name.json"

@@ -303,6 +303,29 @@ export function table(rows: (string | number | undefined)[][]): string {
   return [line(head ?? []), `| ${(head ?? []).map(() => '---').join(' | ')} |`, ...body.map(line)].join('\n');
 }
 
+/**
+ * The entry point of a benchmark: runs `main`, or with `--report` renders `<outDir>/<name>.md` again
+ * from `<outDir>/<name>.json`; exits 0, or 1 after logging the error.
+ */
+export function runBench<R>(
+  main: () => Promise<void>,
+  outDir: string,
+  name: string,
+  report: (results: R) => string,
+): void {
+  const rerender = async () => {
+    const results = JSON.parse(readFileSync(join(outDir, `${name}.json`), 'utf8')) as R;
+    writeFileSync(join(outDir, `${name}.md`), report(results));
+  };
+  (process.argv.includes('--report') ? rerender() : main()).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
 export function verdict(ok: boolean): string {
   return ok ? 'met' : '**not met**';
 }
