@@ -1011,6 +1011,15 @@ ${table([
   ['bad rollout → all replicas available (MTTR)', `${s.mttrSeconds.p50} s`, `${s.mttrSeconds.max} s`],
 ])}
 
+Reading it: rule firing → recovery started is the product's own latency (the detector's timer, the
+grouping and one signal-with-start to Temporal). Bad rollout → rule fired is mostly the lab's pace:
+the Deployment controller creates each new ReplicaSet's pods, the scheduler binds them, the sim
+kubelet judges the image and kwok writes the crash loop, on the same 2 cores as the control plane,
+Temporal, the worker and the detector; the rule then waits \`workload.confirmation_window\`
+(${s.config['workload.confirmation_window'] ?? '—'} s). The spread of the firing times across workloads is how long the lab took to crash-loop the
+first pod of each. After the rollback, the rollout back (new pods for the old ReplicaSet, run by kwok)
+is the lab's pace again.
+
 Where a recovery's time goes, from its workflow history (scheduled → closed of each activity's first
 run; the worker runs at most \`api_max_concurrency\` (10) activities at once and sends at most
 \`api_qps\` (20) Kubernetes requests a second, both product defaults, shared by the ${s.workloads} recoveries):
