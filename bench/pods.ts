@@ -1115,6 +1115,12 @@ cluster, and one more ReplicaSet per node in the detector's ReplicaSet cache. At
 - **fresh**: a second detector started at that pod count (its caches filled by one LIST each), RSS
   sampled 6 times, 5 s apart, from 30 s after \`detector started\`, then its heap the same way.
 
+The informers LIST in pages of 500, each page trimmed before the next is asked for
+(\`src/activities/kubernetes/list-pages.ts\`). This benchmark is why: with one unpaged LIST, a detector
+started at 15,000 pods was at 397 MiB RSS (max 454 MiB; V8 heap 65 MiB used of 197 MiB reserved,
+the untrimmed LIST response having been freed but its pages kept), while the long-running one was at
+172 MiB (run of 2026-11-30 21:28, code of commit \`e29a2c5\`; its pods.md and pods.json are in commit \`1a80589\`).
+
 Both run as the product runs them (\`node ${flags}\`), plus the report flags, which cost nothing until
 signalled.
 
