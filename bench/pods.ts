@@ -112,6 +112,9 @@ async function createWeb(name: string, optedOut: boolean): Promise<void> {
             metadata: { labels },
             spec: { containers: [{ name: 'app', image: GOOD }], terminationGracePeriodSeconds: 0 },
           },
+          // A bad rollout replaces every pod at once, so all 50 crash-loop (the default 25 % / 25 %
+          // would stop at 25 new pods beside 38 old ones).
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: '100%' } },
         },
       },
     }),
@@ -977,10 +980,9 @@ the two detectors (section 2).
 
 All ${s.workloads} Deployments and the opted-out \`${EXCLUDED}\` (label \`${OPT_OUT}=true\` on the Deployment
 and its pod template, so on its ReplicaSets and pods) were patched to \`${CRASHING}\` at the same moment
-(one strategic-merge patch each, concurrently). Each Deployment's RollingUpdate (25 % surge, 25 %
-unavailable) then runs about 13 new, crash-looping pods beside 38 old ones, so ~${Math.round(
-    (s.workloads * s.replicas) / 4,
-  )}+ pods crash-loop at once and keep doing so until their Deployment is rolled back.
+(one strategic-merge patch each, concurrently). Each Deployment's RollingUpdate has \`maxSurge: 0\`,
+\`maxUnavailable: 100%\`, so the bad rollout replaces all its pods at once: ${s.workloads * s.replicas} pods of the
+${s.workloads} workloads (and ${s.replicas} of the opted-out one) crash-loop at once and keep doing so until their Deployment is rolled back.
 
 - **Rule firing → recovery started** (\`overheadMs\`): for each workload, the time of the detector's
   first \`pod failure confirmed\` log line for it (the rule fired: a pod's failure outlasted
@@ -1120,6 +1122,10 @@ The informers LIST in pages of 500, each page trimmed before the next is asked f
 started at 15,000 pods was at 397 MiB RSS (max 454 MiB; V8 heap 65 MiB used of 197 MiB reserved,
 the untrimmed LIST response having been freed but its pages kept), while the long-running one was at
 172 MiB (run of 2026-11-30 21:28, code of commit \`e29a2c5\`; its pods.md and pods.json are in commit \`1a80589\`).
+With pages, what a detector started at 15,000 pods still holds above the long-running one is V8 heap
+reserved while the LIST's pages came and went (heap used against total in the table) and not given
+back within the first minute; the long-running detector, whose pods arrived by watch, stays under
+the target. A re-LIST after a 410 Gone would cost the long-running one the same.
 
 Both run as the product runs them (\`node ${flags}\`), plus the report flags, which cost nothing until
 signalled.
