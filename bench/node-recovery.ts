@@ -14,38 +14,49 @@
  * Writes docs/benchmarks/node-recovery.json (raw numbers) and node-recovery.md. Every process it
  * starts is stopped by pid before it exits; the lab is stopped by the shell wrapper's trap.
  */
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import type { RequestOptions } from 'node:https';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseRecoveryConfig } from '../src/config/recovery-config';
 import { staticConfigSource } from '../src/config/config-source';
 import { silentLogger } from '../src/logging';
 import { createDetector } from '../src/starter/detector';
 import { createDetectorKubernetes } from '../src/activities/kubernetes/watch';
 import { nodeRecoveryWorkflowId } from '../src/starter/recoveries';
-import { failNode, isPodReady, loadLabKubeConfig, recoverNode, sleep } from '../tools/sim';
-import { samplesOf } from '../tools/sim/prometheus';
+import { failNode, isPodReady, recoverNode, sleep } from '../tools/sim';
+import type { Counts, Machine } from './support';
+import {
+  DETECTOR_NODE_FLAGS,
+  REPO,
+  apiGet as apiGetOf,
+  createIfAbsent,
+  delta,
+  envNumber,
+  inPool,
+  keeper,
+  log,
+  percentile,
+  perMinute,
+  openBench,
+  round,
+  runBench,
+  rssMb,
+  scrapeRequests as scrapeRequestsOf,
+  startProcess as startProcessIn,
+  stopProcess,
+  sum,
+  table,
+  verdict,
+  waitForLog as waitForLogIn,
+} from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`${name} must be a non-negative number, got ${raw}`);
-  return value;
-}
-
-const REPO = join(__dirname, '..', '..', '..');
 const settings = {
   deployments: envNumber('BENCH_DEPLOYMENTS', 300),
   replicas: envNumber('BENCH_REPLICAS', 5),
@@ -70,185 +81,28 @@ const DETECT_TASK_QUEUE = 'bench-detect';
 const OPT_OUT = 'self-healing.temporal.io/exclude';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
+// ---------------------------------------------------------------------------------------------
+// Processes we start (bench/support.ts), logging under the bench state folder.
+
+const startProcess = (name: string, script: string, env: Record<string, string>, nodeFlags: string[] = []) =>
+  startProcessIn(settings.stateDir, name, script, env, nodeFlags);
+const waitForLog = (name: string, text: string, timeoutMs: number) =>
+  waitForLogIn(settings.stateDir, name, text, timeoutMs);
 
 // ---------------------------------------------------------------------------------------------
-// Processes we start: tracked by pid, always stopped.
-
-const children = new Set<ChildProcess>();
-
-/**
- * The Node flags the product runs the detector with: those of `npm run detector` in package.json
- * (deploy/detector.yaml passes the same), so the benchmark measures the detector as it ships.
- */
-const DETECTOR_NODE_FLAGS: string[] = (() => {
-  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = (pkg.scripts.detector ?? '').split(/\s+/);
-  return words.slice(1).filter((w) => w.startsWith('--'));
-})();
-
-function startProcess(
-  name: string,
-  script: string,
-  env: Record<string, string>,
-  nodeFlags: string[] = [],
-): ChildProcess {
-  const logPath = join(settings.stateDir, `bench-${name}.log`);
-  const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...nodeFlags, join(REPO, script)], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  log(
-    `started ${name} (pid ${child.pid}${nodeFlags.length ? `, ${nodeFlags.join(' ')}` : ''}), log ${logPath}`,
-  );
-  return child;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-  if (!killed) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function killAllSync(): void {
-  for (const child of children) if (child.pid !== undefined) child.kill('SIGKILL');
-}
-process.on('exit', killAllSync);
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => {
-    killAllSync();
-    process.exit(130);
-  });
-
-function rssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitForLog(name: string, text: string, timeoutMs: number): Promise<void> {
-  const path = join(settings.stateDir, `bench-${name}.log`);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (readFileSync(path, 'utf8').includes(text)) return;
-    await sleep(250);
-  }
-  throw new Error(`${name} did not log "${text}" within ${timeoutMs} ms; see ${path}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw HTTPS to the apiserver (metrics, polling-loop replay): counts bytes too.
+// Clients; raw HTTPS to the apiserver (metrics, polling-loop replay) goes through bench/support.ts.
 
 let kc: KubeConfig;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 
-async function apiGet(path: string): Promise<{ status: number; bytes: number; body: string }> {
-  const server = new URL(kc.getCurrentCluster()?.server ?? '');
-  const options: RequestOptions = { hostname: server.hostname, port: server.port, path, method: 'GET' };
-  await kc.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const req = request(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const buffer = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, bytes: buffer.length, body: buffer.toString('utf8') });
-      });
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-type Counts = Map<string, number>;
-
-/** apiserver_request_total summed by `VERB resource[/subresource]` (codes, scopes and components merged). */
-async function scrapeRequests(): Promise<Counts> {
-  const { body } = await apiGet('/metrics');
-  const counts: Counts = new Map();
-  for (const { labels, value } of samplesOf(body, 'apiserver_request_total')) {
-    const key = `${labels.verb} ${labels.resource || '(none)'}${labels.subresource ? `/${labels.subresource}` : ''}`;
-    counts.set(key, (counts.get(key) ?? 0) + value);
-  }
-  return counts;
-}
-
-function delta(after: Counts, before: Counts): Counts {
-  const out: Counts = new Map();
-  for (const [key, value] of after) {
-    const d = value - (before.get(key) ?? 0);
-    if (d !== 0) out.set(key, d);
-  }
-  return out;
-}
-
-function sum(counts: Counts, filter: (key: string) => boolean = () => true): number {
-  let total = 0;
-  for (const [key, value] of counts) if (filter(key)) total += value;
-  return total;
-}
-
-function perMinute(counts: Counts, seconds: number): Record<string, number> {
-  return Object.fromEntries(
-    [...counts.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([key, value]) => [key, round((value * 60) / seconds, 2)]),
-  );
-}
-
-function round(value: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? NaN;
-}
+const apiGet = (path: string) => apiGetOf(kc, path);
+const scrapeRequests = () => scrapeRequestsOf(kc);
 
 // ---------------------------------------------------------------------------------------------
 // Workload
 
 const depName = (i: number) => `bench-${String(i).padStart(3, '0')}`;
-
-async function inPool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
-}
-
-async function createIfAbsent(create: () => Promise<unknown>): Promise<void> {
-  try {
-    await create();
-  } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
-  }
-}
 
 async function setUpWorkload(): Promise<{ podsReadySeconds: number }> {
   for (const name of [NS, CONFIG_NS])
@@ -811,53 +665,17 @@ async function measureMttrs(
 // ---------------------------------------------------------------------------------------------
 // Machine info and report
 
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { cwd: REPO, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function machine() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const meminfo = readFileSync('/proc/meminfo', 'utf8');
-  return {
-    date: new Date().toISOString(),
-    gitCommit: sh('git', ['rev-parse', 'HEAD']),
-    nproc: os.availableParallelism(),
-    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? 'unknown',
-    memoryGiB: round(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024 / 1024),
-    kernel: os.release(),
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
-  };
-}
-
 async function main(): Promise<void> {
-  const info = machine();
-  log(`machine: ${info.nproc} × ${info.cpuModel}, load ${info.loadAverageAtStart.join(' ')}`);
-  kc = loadLabKubeConfig();
+  const { info, env, connection, client, ...lab } = await openBench({
+    taskQueue: TASK_QUEUE,
+    configName: CONFIG_NAME,
+    configNamespace: CONFIG_NS,
+  });
+  kc = lab.kc;
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:27233';
-  const env = {
-    KUBECONFIG: process.env.KUBECONFIG ?? '',
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    SELF_HEALING_CONFIG_NAME: CONFIG_NAME,
-    SELF_HEALING_CONFIG_NAMESPACE: CONFIG_NS,
-  };
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
   try {
-    // Each phase's numbers are kept on disk as soon as they exist, in case a later phase fails.
-    const partial: Record<string, unknown> = { machine: info };
-    const keep = <T>(key: string, value: T): T => {
-      partial[key] = value;
-      writeFileSync(join(settings.stateDir, 'bench-partial.json'), JSON.stringify(partial, null, 2));
-      return value;
-    };
+    const keep = keeper(join(settings.stateDir, 'bench-partial.json'), { machine: info });
     const workload = keep('workload', await setUpWorkload());
     const load = keep('load', await measureLoad(env));
     const overhead = keep('detectionOverhead', await measureOverhead(client));
@@ -892,7 +710,7 @@ async function main(): Promise<void> {
 }
 
 type Results = {
-  machine: ReturnType<typeof machine> & { loadAverageAtEnd: number[] };
+  machine: Machine & { loadAverageAtEnd: number[] };
   lab: Record<string, unknown> & { nodes: number; pods: number; podsReadySeconds: number };
   detectionOverhead: OverheadResult;
   mttr: { runs: MttrRun[]; detectorRssMb: number[] };
@@ -904,17 +722,6 @@ type Results = {
     nodeInformer: { lists: number; watches: number; restarts: number };
   };
 };
-
-function table(rows: (string | number | undefined)[][]): string {
-  const [head, ...body] = rows;
-  const line = (r: (string | number | undefined)[]) =>
-    `| ${r.map((c) => (c === undefined ? '—' : String(c))).join(' | ')} |`;
-  return [line(head ?? []), `| ${(head ?? []).map(() => '---').join(' | ')} |`, ...body.map(line)].join('\n');
-}
-
-function verdict(ok: boolean): string {
-  return ok ? 'met' : '**not met**';
-}
 
 function report(r: Results): string {
   const o = r.detectionOverhead;
@@ -1144,16 +951,5 @@ above) is broken down, step by step from a workflow history and the worker's API
 `;
 }
 
-/** `node dist/bench/bench/node-recovery.js --report`: re-renders the Markdown from the JSON. */
-async function rerender(): Promise<void> {
-  const results = JSON.parse(readFileSync(join(settings.outDir, 'node-recovery.json'), 'utf8')) as Results;
-  writeFileSync(join(settings.outDir, 'node-recovery.md'), report(results));
-}
-
-(process.argv.includes('--report') ? rerender() : main()).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+/** `node dist/bench/bench/node-recovery.js --report` renders the Markdown again from the JSON. */
+runBench(main, settings.outDir, 'node-recovery', report);

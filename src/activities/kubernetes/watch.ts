@@ -19,6 +19,8 @@ import { trimConfigMap, trimNode } from './trim';
 import type { PodSourceInformers } from './pod-informers';
 import { podSourceInformerOptions } from './pod-informers';
 import type { KeepLabel } from './pod-trim';
+import type { ListPage } from './list-pages';
+import { listInPages } from './list-pages';
 
 export { trimNode } from './trim';
 
@@ -27,6 +29,7 @@ export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 export type { V1Namespace, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 export type { PodSourceInformers } from './pod-informers';
 export type { KeepLabel } from './pod-trim';
+export type { ListPage } from './list-pages';
 
 /** Component name on the Events the detector records. */
 export const DETECTOR_COMPONENT = 'self-healing-detector';
@@ -105,7 +108,7 @@ export function createDetectorKubernetes(
         what: 'nodes',
         kc,
         path: '/api/v1/nodes',
-        list: () => core.listNode(),
+        list: (page) => core.listNode(page),
         trim: trimNode,
         logger,
       }),
@@ -115,7 +118,7 @@ export function createDetectorKubernetes(
         what: `configmap ${namespace}/${name}`,
         kc,
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
-        list: () => core.listNamespacedConfigMap({ namespace, fieldSelector }),
+        list: (page) => core.listNamespacedConfigMap({ namespace, fieldSelector, ...page }),
         fieldSelector,
         trim: trimConfigMap,
         logger,
@@ -157,7 +160,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   what: string;
   kc: KubeConfig;
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /** One page of the LIST ({@link listInPages}). */
+  list: (page: ListPage) => Promise<KubernetesListObject<T>>;
   fieldSelector?: string;
   trim: (object: T) => T;
   logger: Logger;
@@ -182,8 +186,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectInfo
     const counters = this.counters;
     const listFn = async (): Promise<KubernetesListObject<T>> => {
       counters.lists += 1;
-      const list = await options.list();
-      const trimmed = { ...list, items: (list.items ?? []).map(trim) };
+      const trimmed = await listInPages(options.list, trim);
       counters.synced = true;
       this.backoffMs = 0;
       this.markSynced?.();
