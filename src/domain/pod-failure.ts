@@ -28,3 +28,23 @@ export type PodFailureReason = (typeof PodFailureReasons)[number];
 export function isPodFailureReason(value: unknown): value is PodFailureReason {
   return typeof value === 'string' && (PodFailureReasons as readonly string[]).includes(value);
 }
+
+/**
+ * Kubelet waiting reasons that make a pod fail, and the reason each counts as: the one table the
+ * detector's rules and the workload diagnosis both read.
+ */
+export const WaitingReasons: Readonly<Record<string, PodFailureReason>> = {
+  CrashLoopBackOff: 'CrashLoopBackOff',
+  RunContainerError: 'CrashLoopBackOff',
+  ImagePullBackOff: 'ImagePullBackOff',
+  InvalidImageName: 'ImagePullBackOff',
+  ErrImagePull: 'ErrImagePull',
+  ErrImageNeverPull: 'ErrImagePull',
+  CreateContainerConfigError: 'CreateContainerConfigError',
+};
+
+/** Where a reason stands in {@link PodFailureReasons} (most specific first); unknown ones last. */
+export function specificityOf(reason: string): number {
+  const index = (PodFailureReasons as readonly string[]).indexOf(reason);
+  return index < 0 ? PodFailureReasons.length : index;
+}

@@ -11,6 +11,7 @@ import type {
   V1ContainerStatus,
   V1Namespace,
   V1OwnerReference,
+  V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
 } from '@kubernetes/client-node';
@@ -31,15 +32,7 @@ export function trimPod(pod: V1Pod, keepLabel: KeepLabel): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: {
-      name: metadata.name,
-      namespace: metadata.namespace,
-      uid: metadata.uid,
-      resourceVersion: metadata.resourceVersion,
-      labels: labelsKept(metadata.labels, keepLabel),
-      ownerReferences: ownersOf(metadata.ownerReferences),
-      deletionTimestamp: metadata.deletionTimestamp,
-    },
+    metadata: { ...ownedMetadata(metadata, keepLabel), deletionTimestamp: metadata.deletionTimestamp },
     status:
       status === undefined || status === null
         ? undefined
@@ -62,6 +55,18 @@ export function trimPod(pod: V1Pod, keepLabel: KeepLabel): V1Pod {
   };
 }
 
+/** The metadata kept of an owned object: its identity, the labels asked for, its owners. */
+function ownedMetadata(metadata: V1ObjectMeta, keepLabel: KeepLabel): V1ObjectMeta {
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace,
+    uid: metadata.uid,
+    resourceVersion: metadata.resourceVersion,
+    labels: labelsKept(metadata.labels, keepLabel),
+    ownerReferences: ownersOf(metadata.ownerReferences),
+  };
+}
+
 /** What is kept of a ReplicaSet: enough to find its Deployment, its opt-out labels, its replicas. */
 export function trimReplicaSet(replicaSet: V1ReplicaSet, keepLabel: KeepLabel): V1ReplicaSet {
   const metadata = replicaSet?.metadata ?? {};
@@ -69,14 +74,7 @@ export function trimReplicaSet(replicaSet: V1ReplicaSet, keepLabel: KeepLabel): 
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
-    metadata: {
-      name: metadata.name,
-      namespace: metadata.namespace,
-      uid: metadata.uid,
-      resourceVersion: metadata.resourceVersion,
-      labels: labelsKept(metadata.labels, keepLabel),
-      ownerReferences: ownersOf(metadata.ownerReferences),
-    },
+    metadata: ownedMetadata(metadata, keepLabel),
     // The selector is required by the type, not read: it is not kept.
     spec: typeof replicas === 'number' ? ({ replicas } as V1ReplicaSet['spec']) : undefined,
   };

@@ -4,11 +4,11 @@
  * config facts, Events, the log lines that matched, who else manages the workload.
  */
 import type { Diagnosis, Management, PodFailureReason, RolloutFacts } from '../../domain';
-import { gitOpsManager, quantityBytes, WorkloadAnnotations } from '../../domain';
+import { gitOpsManager, quantityBytes, specificityOf, WorkloadAnnotations } from '../../domain';
 import { fingerprintOf, remediationsOf } from './fingerprint';
 import { logMatches } from './log-signatures';
 import type { PodVerdict } from './pod-verdict';
-import { podVerdict, REASON_ORDER } from './pod-verdict';
+import { podVerdict } from './pod-verdict';
 import type { TemplateContainer, WorkloadObject, WorkloadSnapshot } from './snapshot';
 import { templateChanges } from './template-diff';
 
@@ -26,7 +26,7 @@ export interface DiagnosisInput {
 export function verdictsOf(snapshot: WorkloadSnapshot): PodVerdict[] {
   return snapshot.pods
     .flatMap((p) => podVerdict(p) ?? [])
-    .sort((a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason));
+    .sort((a, b) => specificityOf(a.reason) - specificityOf(b.reason));
 }
 
 export function diagnose({ snapshot, detected, log, optOutLabel }: DiagnosisInput): Diagnosis {

@@ -3,6 +3,7 @@
  * {@link PodFailureReason}, the container and the kubelet's message. Unknown reasons are no verdict.
  */
 import type { PodFailureReason } from '../../domain';
+import { specificityOf, WaitingReasons } from '../../domain';
 import type { ContainerState, PodSnapshot } from './snapshot';
 
 export interface PodVerdict {
@@ -12,30 +13,8 @@ export interface PodVerdict {
   message?: string;
 }
 
-const WAITING: Readonly<Record<string, PodFailureReason>> = {
-  CrashLoopBackOff: 'CrashLoopBackOff',
-  RunContainerError: 'CrashLoopBackOff',
-  ImagePullBackOff: 'ImagePullBackOff',
-  ErrImagePull: 'ErrImagePull',
-  InvalidImageName: 'ErrImagePull',
-  ErrImageNeverPull: 'ErrImagePull',
-  CreateContainerConfigError: 'CreateContainerConfigError',
-};
-
-/** Most specific first: the strategy is chosen for the first of these any failing pod shows. */
-export const REASON_ORDER: readonly PodFailureReason[] = [
-  'OOMKilled',
-  'CreateContainerConfigError',
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CrashLoopBackOff',
-  'RestartsRising',
-  'Failed',
-  'NotReady',
-];
-
 function containerVerdict(c: ContainerState): Omit<PodVerdict, 'pod'> | undefined {
-  const waiting = c.waiting ? WAITING[c.waiting.reason] : undefined;
+  const waiting = c.waiting ? WaitingReasons[c.waiting.reason] : undefined;
   if (c.terminated?.reason === 'OOMKilled' && !c.ready)
     return {
       reason: 'OOMKilled',
@@ -55,7 +34,7 @@ function containerVerdict(c: ContainerState): Omit<PodVerdict, 'pod'> | undefine
 export function podVerdict(pod: PodSnapshot): PodVerdict | undefined {
   if (pod.deleting) return undefined;
   const verdicts = pod.containers.flatMap((c) => containerVerdict(c) ?? []);
-  verdicts.sort((a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason));
+  verdicts.sort((a, b) => specificityOf(a.reason) - specificityOf(b.reason));
   if (verdicts[0]) return { pod: pod.name, ...verdicts[0] };
   if (pod.phase === 'Failed') return { pod: pod.name, reason: 'Failed', message: `${pod.name} is Failed` };
   if (pod.phase === 'Running' && !pod.ready) return { pod: pod.name, reason: 'NotReady' };

@@ -8,7 +8,7 @@
  */
 import type { RecoveryConfig } from '../../config/recovery-config';
 import type { PodFailureReason } from '../../domain';
-import { PodFailureReasons } from '../../domain';
+import { specificityOf, WaitingReasons } from '../../domain';
 import { isRecord, stringsOf, timeOf } from './rules';
 
 /** One owner reference, normalised. */
@@ -127,16 +127,6 @@ function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Waiting reasons that make a pod fail, and the reason they count as. */
-export const WaitingReasons: Readonly<Record<string, PodFailureReason>> = {
-  CrashLoopBackOff: 'CrashLoopBackOff',
-  RunContainerError: 'CrashLoopBackOff',
-  ImagePullBackOff: 'ImagePullBackOff',
-  InvalidImageName: 'ImagePullBackOff',
-  ErrImagePull: 'ErrImagePull',
-  CreateContainerConfigError: 'CreateContainerConfigError',
-};
-
 /** Why a pod fails now. */
 export interface Symptom {
   reason: PodFailureReason;
@@ -246,7 +236,4 @@ function mostSpecific(symptoms: readonly Symptom[]): Symptom | undefined {
 }
 
 /** Lower is more specific; an unknown reason ranks last. */
-export function specificity(reason: string): number {
-  const index = (PodFailureReasons as readonly string[]).indexOf(reason);
-  return index < 0 ? PodFailureReasons.length : index;
-}
+export const specificity = specificityOf;
