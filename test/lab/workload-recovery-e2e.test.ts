@@ -268,13 +268,21 @@ test("a StatefulSet's bad rollout is rolled back to its previous ControllerRevis
       },
       strategicMerge,
     );
+    // The StatefulSet controller replaces db-1 at its own pace (on a loaded machine it waits for its
+    // informer to catch up with its last write: minutes); the product is judged from the bad pod on.
+    await waitFor(
+      `${name}-1 on the bad image`,
+      () => core.readNamespacedPod({ name: `${name}-1`, namespace }),
+      (pod) => pod.spec?.containers[0]?.image === CRASHING && !pod.metadata?.deletionTimestamp,
+      { timeoutMs: 240_000 },
+    );
     const result = await recoveryOf({ kind: 'StatefulSet', namespace, name });
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
     expect(result.actions.join('\n')).toMatch(/evicted db-1 of the bad revision/);
     const st = await ready();
     expect(st.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
   });
-}, 240_000);
+}, 480_000);
 
 test('a failing bare pod is reported and left untouched', async () => {
   await withProcessLogs(async () => {
