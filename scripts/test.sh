@@ -25,7 +25,6 @@ rm -rf "$STATE_DIR/temporal"
 "$REPO_ROOT/scripts/lab/up.sh"
 # shellcheck disable=SC1091
 source "$STATE_DIR/env"
-eval "$("$REPO_ROOT/scripts/lab/test-server-up.sh")"
 
 rm -f "$results"
 status=0

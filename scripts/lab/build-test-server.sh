@@ -4,8 +4,9 @@
 # Prints the wrapper's path. Idempotent.
 #
 # The wrapper runs the JVM itself, or, when TEMPORAL_TEST_SERVER_UPSTREAM names a test server that
-# scripts/lab/test-server-up.sh started ahead of time, a TCP forwarder to it: the SDK gives the
-# process it spawns a fixed 5 s to listen, which a JVM on a loaded 2-core machine can miss.
+# was started ahead of time (each suite starts its own: test/support/temporal.ts), a TCP forwarder to
+# it: the SDK gives the process it spawns a fixed 5 s to listen, which a JVM on a loaded 2-core
+# machine can miss.
 source "$(dirname "$0")/common.sh"
 
 if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then echo "$TEMPORAL_TEST_SERVER_PATH"; exit 0; fi

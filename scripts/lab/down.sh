@@ -3,5 +3,4 @@
 source "$(dirname "$0")/common.sh"
 "$REPO_ROOT/scripts/lab/k8s-down.sh"
 "$REPO_ROOT/scripts/lab/temporal-down.sh"
-stop_pidfile "$STATE_DIR/test-server/test-server.pid" 10
 rm -f "$STATE_DIR/env"

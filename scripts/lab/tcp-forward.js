@@ -1,6 +1,6 @@
 // A loopback TCP forwarder: `node tcp-forward.js <listen-port> <upstream-host:port>`.
-// The time-skipping test server wrapper execs it when a test server was started ahead of the tests
-// (scripts/lab/test-server-up.sh): it listens within milliseconds, so the SDK's fixed 5 s start-up
+// The time-skipping test server wrapper execs it when a test server was started ahead of the SDK
+// (each suite starts its own: test/support/temporal.ts): it listens within milliseconds, so the SDK's fixed 5 s start-up
 // window never races a JVM starting on a busy machine. Copied into the lab cache by
 // build-test-server.sh; plain Node, no dependencies.
 'use strict';

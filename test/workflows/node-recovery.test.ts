@@ -16,7 +16,7 @@ import {
 import { nodeRecoveryWorkflow } from '../../src/workflows/node/node-recovery';
 import type { NodeRecoveryInput, NodeRecoveryPolicy, PodRef, RecoveryPhase } from '../../src/domain';
 import { FakeWorld } from '../support/fake-activities';
-import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'node-recovery-tests';
 let env: TestWorkflowEnvironment;
@@ -79,8 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The time-skipping server is shared by the suites (scripts/lab/test-server-up.sh): a budget left
-  // running with a timer and no worker would hold time still for the next suite.
+  // The suite's budget outlives its tests; end it before the worker stops.
   for (const scope of ['nodes', 'control-plane'])
     await env?.client.workflow
       .getHandle(disruptionBudgetWorkflowId(scope, taskQueue))
@@ -88,7 +87,7 @@ afterAll(async () => {
       .catch(() => undefined);
   worker?.shutdown();
   await running;
-  await env?.teardown();
+  await teardownTimeSkippingEnv(env);
 });
 
 beforeEach(() => {

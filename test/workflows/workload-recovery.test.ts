@@ -14,7 +14,7 @@ import { approveUpdate, budgetStatusQuery, statusQuery } from '../../src/workflo
 import { workloadRecoveryWorkflow } from '../../src/workflows/workload/workload-recovery';
 import type { Cure } from '../support/fake-workload';
 import { FakeWorkload, diagnosisOf, web } from '../support/fake-workload';
-import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'workload-recovery-tests';
 let env: TestWorkflowEnvironment;
@@ -80,15 +80,14 @@ function call(name: string, args: unknown[]): Promise<unknown> {
 }
 
 afterAll(async () => {
-  // The time-skipping server is shared by the suites (scripts/lab/test-server-up.sh): a budget left
-  // running with a timer and no worker would hold time still for the next suite.
+  // The suite's budget outlives its tests; end it before the worker stops.
   await env?.client.workflow
     .getHandle(disruptionBudgetWorkflowId('workloads', taskQueue))
     .terminate('suite over')
     .catch(() => undefined);
   worker?.shutdown();
   await running;
-  await env?.teardown();
+  await teardownTimeSkippingEnv(env);
 });
 
 const started: WorkflowHandle[] = [];
