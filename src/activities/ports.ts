@@ -4,8 +4,18 @@
  * (src/activities/kubernetes for the cluster); tests hand in typed fakes where the point is the
  * logic above them.
  */
-import type { Alert, NodeHealth, PodRef, WorkloadRef, WorkloadReadiness, WorkloadTarget } from '../domain';
+import type {
+  Alert,
+  AlertMessage,
+  NodeHealth,
+  PodRef,
+  SlackMessageRef,
+  WorkloadRef,
+  WorkloadReadiness,
+  WorkloadTarget,
+} from '../domain';
 import type { WorkloadSnapshot } from './workload/snapshot';
+export type { DeliveryError } from './notify/errors';
 
 export { MANAGER } from '../domain/labels';
 
@@ -192,4 +202,35 @@ export interface AlertRef {
 export interface NotifierPort {
   /** Sends the alert to every channel that takes it. @returns one reference per channel that did. */
   notify(alert: Alert): Promise<AlertRef[]>;
+}
+
+/**
+ * Slack through the Web API (`chat.postMessage`, `chat.update`), one adapter owning the client.
+ * Failures are {@link DeliveryError}s.
+ */
+export interface SlackPort {
+  /** Posts `message` to a channel (`#name`, `C…`) or a user (`@U…`, a direct message); answers its reference. */
+  post(to: string, message: AlertMessage): Promise<SlackMessageRef>;
+  /** Re-renders the message in place (decision taken, phase changed). */
+  update(ref: SlackMessageRef, message: AlertMessage): Promise<void>;
+  /** Adds lines to the message's thread (the recovery's timeline), as one reply. */
+  reply(ref: SlackMessageRef, lines: string[]): Promise<void>;
+}
+
+/** Email through SMTP. Failures are {@link DeliveryError}s. */
+export interface EmailPort {
+  /** @returns the message ID the SMTP server accepted. */
+  send(to: string[], message: AlertMessage): Promise<string>;
+}
+
+/** PagerDuty Events API v2; the dedup key is `message.workflowId`. Failures are {@link DeliveryError}s. */
+export interface PagerDutyPort {
+  enqueue(action: 'trigger' | 'resolve', message: AlertMessage): Promise<void>;
+}
+
+/** The notification channels this worker has credentials for; an absent one is not configured. */
+export interface NotificationPorts {
+  slack?: SlackPort;
+  email?: EmailPort;
+  pagerduty?: PagerDutyPort;
 }

@@ -10,3 +10,4 @@ export * from './pod-failure';
 export * from './workload-recovery';
 export * from './diagnosis';
 export * from './quantity';
+export * from './notification';

@@ -6,6 +6,7 @@ import type { NodeFailureReason } from './node';
 import type { PodFailureReason } from './pod-failure';
 import type { Diagnosis } from './diagnosis';
 import type { WorkloadTarget } from './workload-recovery';
+import type { AlertLevel, HumanLoopStatus } from './notification';
 
 /** The kinds of target the product recovers; the value of the `SelfHealingKind` search attribute. */
 export const TargetKinds = ['node', 'workload'] as const;
@@ -63,6 +64,8 @@ export interface RecoveryStatus {
   pendingApproval?: ApprovalRequest;
   /** Workload recoveries: what the diagnosis found. */
   diagnosis?: Diagnosis;
+  /** Approvals, escalations, acknowledgement, the Slack card and failing deliveries. */
+  humans?: HumanLoopStatus;
   evidence: Evidence[];
   actions: string[];
   /** ISO-8601 times each phase was entered. */
@@ -88,7 +91,7 @@ export interface ApprovalDecision {
 
 /** A notification raised by a workflow; delivered by the notifier port (log, Event, Slack, ...). */
 export interface Alert {
-  severity: Severity;
+  severity: AlertLevel;
   target: string;
   title: string;
   detail: string;

@@ -3,7 +3,7 @@
  * workflows and their callers (detector, CLI, Slack app). Wire names match the constant names.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, Evidence, RecoveryStatus } from '../domain';
+import type { Acknowledgement, ApprovalDecision, Evidence, RecoveryStatus } from '../domain';
 
 /** Answers the recovery's phase, step, evidence, actions and timings. */
 export const statusQuery = defineQuery<RecoveryStatus>('status');
@@ -16,6 +16,12 @@ export const evidenceSignal = defineSignal<[Evidence]>('evidence');
  * The validator rejects it, leaving no trace in history, when nothing is pending or `by` is empty.
  */
 export const approveUpdate = defineUpdate<RecoveryStatus, [ApprovalDecision]>('approve');
+
+/**
+ * A person takes an escalated recovery (or one waiting for approval) in hand: the escalation ladder
+ * stops. The validator rejects it when the recovery has nothing to acknowledge or `by` is empty.
+ */
+export const acknowledgeUpdate = defineUpdate<RecoveryStatus, [Acknowledgement]>('acknowledge');
 
 /** Disruption budget: a recovery asks for a permit (sent through signal-with-start by an activity). */
 export interface PermitRequest {
