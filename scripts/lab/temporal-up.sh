@@ -19,7 +19,7 @@ else
   require_free_port "$PORT" TEMPORAL_PORT
   require_free_port "$UI_PORT" TEMPORAL_UI_PORT
   sa_flags=()
-  for name in $TEMPORAL_SEARCH_ATTRIBUTES; do sa_flags+=(--search-attribute "$name=Keyword"); done
+  for attribute in $TEMPORAL_SEARCH_ATTRIBUTES; do sa_flags+=(--search-attribute "$attribute"); done
   # setsid: the server outlives this script and is stopped by temporal-down.sh through its pid file.
   setsid "$cli" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
     --db-filename "$dir/dev.sqlite" --sqlite-pragma journal_mode=WAL \
@@ -35,9 +35,10 @@ else
 fi
 
 # An existing database keeps the attributes it was created with, so register them every time.
-for name in $TEMPORAL_SEARCH_ATTRIBUTES; do
+for attribute in $TEMPORAL_SEARCH_ATTRIBUTES; do
+  name="${attribute%%=*}"
   "$cli" operator search-attribute create --address "127.0.0.1:$PORT" --namespace default \
-    --name "$name" --type Keyword >/dev/null 2>"$dir/sa.err" \
+    --name "$name" --type "${attribute#*=}" >/dev/null 2>"$dir/sa.err" \
     || grep -qi 'already' "$dir/sa.err" \
     || die "could not register search attribute $name: $(cat "$dir/sa.err")"
 done

@@ -3,17 +3,17 @@
  * per kind of work. Activities are idempotent: Temporal may run any of them more than once.
  */
 import { activityInfo } from '@temporalio/activity';
-import type { Alert } from '../domain';
 import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import type { PermitRequest } from '../workflows/messages';
 import type { BudgetPort } from './budget';
 import type { NodeActivityDeps } from './node';
 import { createNodeActivities } from './node';
-import type { AlertRef, NotifierPort, WorkloadRecoveryPort } from './ports';
+import type { NotifyDeps } from './notify';
+import { createNotifyActivities } from './notify';
+import type { WorkloadRecoveryPort } from './ports';
 import { createWorkloadActivities } from './workload';
 
-export interface ActivityDeps extends NodeActivityDeps {
-  notifier: NotifierPort;
+export interface ActivityDeps extends NodeActivityDeps, NotifyDeps {
   budget: BudgetPort;
   /** Workloads under recovery (the Kubernetes adapter). */
   workloads: WorkloadRecoveryPort;
@@ -26,21 +26,12 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createNodeActivities(deps),
     ...createWorkloadActivities(deps),
-    ...createNotifyActivity(deps),
+    ...createNotifyActivities(deps),
     ...createBudgetActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-function createNotifyActivity({ notifier }: Pick<ActivityDeps, 'notifier'>) {
-  return {
-    /** @returns where the alert went, so a later message can thread onto it or resolve it. */
-    async notify(alert: Alert): Promise<AlertRef[]> {
-      return notifier.notify(alert);
-    },
-  };
-}
 
 function createBudgetActivities({ budget }: Pick<ActivityDeps, 'budget'>) {
   return {

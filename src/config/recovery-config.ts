@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { describeIssues } from './env';
 import { QUANTITY } from '../domain/quantity';
+import { alertsSection, escalationSection } from './notification-config';
 
 const seconds = (min: number, max: number, def: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -72,7 +73,11 @@ const workloadSection = z
   .strict();
 
 /** The sections of dotted keys, by area: `workload.restart_attempts` is `workload` → `restart_attempts`. */
-export const ConfigSections = { workload: workloadSection } as const;
+export const ConfigSections = {
+  workload: workloadSection,
+  alerts: alertsSection,
+  escalation: escalationSection,
+} as const;
 
 /** Every key a ConfigMap may hold: the flat keys, and each section's keys as `<area>.<key>`. */
 export function recoveryConfigKeys(): string[] {
@@ -99,8 +104,8 @@ export const recoveryConfigSchema = z
     /** Seconds a recovery may take to verify before it escalates. @default 300 */
     recovery_timeout: seconds(60, 1800, 300),
     /**
-     * Send alerts to notification channels (today the alert Event on the node); the alert's log line
-     * and the per-step Events are written either way. Read by the worker at each alert. @default true
+     * Send alerts to notification channels (Slack, email, PagerDuty, the alert Event); the alert's log
+     * line and the per-step Events are written either way. Read by the worker at each alert. @default true
      */
     notification_enabled: bool(true),
 
@@ -135,6 +140,8 @@ export const recoveryConfigSchema = z
     /** Client-side rate limit for Kubernetes API calls per worker, requests per second, applied live. @default 20 */
     api_qps: z.coerce.number().min(1).max(1000).default(20),
     workload: workloadSection.prefault({}),
+    alerts: alertsSection.prefault({}),
+    escalation: escalationSection.prefault({}),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  * follows and returns. Plain data that crosses Temporal's wire as JSON.
  */
 import type { Duration } from '@temporalio/common';
+import type { HumanLoopPolicy } from './notification';
 
 /** Why a node is considered failed, as observed by the detector. */
 export const NodeFailureReasons = ['NotReady', 'Unknown', 'MemoryPressure', 'DiskPressure'] as const;
@@ -48,7 +49,8 @@ export interface NodeRecoveryPolicy {
   /** How long verification may take: the node or its replacement Ready, the workloads back. */
   recoveryTimeout: Duration;
   /** Nodes under disruptive remediation at once, cluster-wide (already resolved from a percentage). */
-  maxDisruptedNodes: number;
+  maxDisruptedNodes: number; /** Escalation ladder and notification retries; absent in inputs from before them (defaults apply). */
+  humans?: HumanLoopPolicy;
 }
 
 export interface NodeRecoveryInput {

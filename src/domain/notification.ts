@@ -83,6 +83,21 @@ export type Delivery =
 
 export type DeliveryChannel = Delivery['channel'];
 
+/** A short name of where a delivery goes, for logs and the status. */
+export function deliveryKey(delivery: Delivery): string {
+  switch (delivery.channel) {
+    case 'slack':
+      return `slack ${delivery.to}`;
+    case 'slack-update':
+    case 'slack-thread':
+      return `${delivery.channel} ${delivery.ref.channel}/${delivery.ref.ts}`;
+    case 'email':
+      return `email ${delivery.to.join(',')}`;
+    case 'pagerduty':
+      return `pagerduty ${delivery.action}`;
+  }
+}
+
 /** What a delivery answered. `skipped`: the channel is not configured on this worker. */
 export type DeliveryReceipt =
   { delivered: true; slack?: SlackMessageRef; id?: string } | { delivered: false; skipped: string };
@@ -110,8 +125,29 @@ export interface HumanLoopStatus {
   /** The ladder's rungs reached so far. */
   escalations: EscalationStep[];
   acknowledged?: { by: string; at: string; note?: string };
+  /** The latest decision a human took on this recovery. */
+  decided?: DecisionNote;
   /** The recovery's Slack card, once posted. */
   slack?: SlackMessageRef;
   /** Deliveries failing right now (they are retried), one line each: channel, recipient, error. */
   failingDeliveries: string[];
+  /** A PagerDuty incident this recovery opened is open (resolved when the recovery completes). */
+  incidentOpen?: boolean;
 }
+
+/** The ApplicationFailure type of a failed delivery; its details say whether to retry. */
+export const DeliveryFailedType = 'DeliveryFailed';
+
+/** The part of the config the human loop follows, snapshotted into each recovery's input. */
+export interface HumanLoopPolicy {
+  /** Seconds after a human is first needed at which escalation levels 1, 2 and 3 are told. */
+  escalationAfter: number[];
+  /** Seconds a failing delivery is retried before it is given up. */
+  notificationRetryFor: number;
+}
+
+/** The design's ladder (5, 15, 30 minutes) and an hour of retries: for inputs that carry none. */
+export const defaultHumanLoopPolicy: HumanLoopPolicy = {
+  escalationAfter: [300, 900, 1800],
+  notificationRetryFor: 3600,
+};

@@ -4,6 +4,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import type { PodFailureReason } from './pod-failure';
+import type { HumanLoopPolicy } from './notification';
 
 /**
  * The kinds of workload one recovery is for: the top of a pod's owner chain (ReplicaSet →
@@ -49,7 +50,8 @@ export interface WorkloadRecoveryPolicy {
   /** Remediations of one workload per rolling hour. */
   maxRemediationsPerHour: number;
   /** Workload recoveries acting at once, cluster-wide (the `workloads` disruption budget). */
-  maxConcurrent: number;
+  maxConcurrent: number; /** Escalation ladder and notification retries; absent in inputs from before them (defaults apply). */
+  humans?: HumanLoopPolicy;
 }
 
 export interface WorkloadRecoveryInput {

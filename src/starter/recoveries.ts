@@ -16,7 +16,9 @@ import { nodeRecoveryWorkflow } from '../workflows/node/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
 import type { RecoveryConfig } from '../config/recovery-config';
 import { maxDisruptedNodes } from '../config/recovery-config';
+import { escalationTimes } from '../config/notification-config';
 import type {
+  HumanLoopPolicy,
   Evidence,
   TargetKind,
   NodeRecoveryInput,
@@ -118,6 +120,7 @@ export function nodeRecoveryPolicy(config: RecoveryConfig, totalNodes: number): 
     approvalTimeout: `${config.approval_timeout}s`,
     recoveryTimeout: `${config.recovery_timeout}s`,
     maxDisruptedNodes: maxDisruptedNodes(config, totalNodes),
+    humans: humanLoopPolicy(config),
   };
 }
 
@@ -178,5 +181,14 @@ export function workloadRecoveryPolicy(config: RecoveryConfig): WorkloadRecovery
     cooldown: `${w.cooldown}s`,
     maxRemediationsPerHour: w.max_remediations_per_hour,
     maxConcurrent: w.max_concurrent,
+    humans: humanLoopPolicy(config),
+  };
+}
+
+/** The escalation ladder's times and the notification retries, from the config in force. */
+export function humanLoopPolicy(config: RecoveryConfig): HumanLoopPolicy {
+  return {
+    escalationAfter: escalationTimes(config.escalation),
+    notificationRetryFor: config.alerts.retry_for,
   };
 }

@@ -1,4 +1,5 @@
 import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes';
 
@@ -12,7 +13,9 @@ export async function registerSearchAttributes(connection: Connection, namespace
   const searchAttributes = Object.fromEntries(
     searchAttributeKeys.map((key) => [
       key.name,
-      temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      key.type === SearchAttributeType.INT
+        ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT
+        : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     ]),
   );
   try {

@@ -2,7 +2,8 @@
  * The worker's adapters, kept in step with the live config (the ConfigMap `self-healing-config`
  * the detector reads too): the one API limiter every Kubernetes call of the worker goes through
  * (`api_max_concurrency`, `api_qps`; the former also bounds the evictions a drain keeps in flight),
- * the cluster adapter's opt-out label (`opt_out_label`) and the notifier (`notification_enabled`). A change applies to the next call, without a restart.
+ * the cluster adapter's opt-out label (`opt_out_label`), the notifier (`notification_enabled`) and
+ * the alert routing (`alerts.*`, `escalation.*`). A change applies to the next call, without a restart.
  * The recovery policy is not here: the detector snapshots it into each workflow's input.
  */
 import { createKubernetesCluster } from '../activities/kubernetes/cluster';
@@ -10,7 +11,8 @@ import type { ApiLimiter, ApiLimits } from '../activities/kubernetes/limiter';
 import { createApiLimiter } from '../activities/kubernetes/limiter';
 import { createNodeProvider } from '../activities/kubernetes/node-providers';
 import type { KubeConfig } from '../activities/kubernetes/watch';
-import { createEventNotifier } from '../activities/notifier';
+import { createEventNotifier } from '../activities/notify/event-notifier';
+import type { NotificationRouting } from '../activities/notify';
 import type { KubernetesPorts, NodeProvider, NotifierPort } from '../activities/ports';
 import type { ConfigSource } from '../config/config-source';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
@@ -26,6 +28,8 @@ export interface LiveAdapters {
   /** The opt-out label in force. */
   optOutLabel: () => string;
   notifier: NotifierPort;
+  /** Where alerts go: `notification_enabled`, `alerts.*` and `escalation.*` in force. */
+  routing: () => NotificationRouting;
   nodeProvider: (name: NodeProviderName) => NodeProvider;
   /** Evictions a drain keeps in flight: the limiter's concurrency in force when the drain starts. */
   drainConcurrency: () => number;
@@ -55,6 +59,10 @@ export function createLiveAdapters(kubeConfig: KubeConfig, config: ConfigSource)
     cluster,
     optOutLabel: () => config.current().opt_out_label,
     notifier: createEventNotifier(cluster, { enabled: () => config.current().notification_enabled }),
+    routing: () => {
+      const { notification_enabled: enabled, alerts, escalation } = config.current();
+      return { enabled, alerts, escalation };
+    },
     nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
     drainConcurrency: () => limiter.limits.maxConcurrency,
     close,

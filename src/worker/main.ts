@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     logger,
   );
   await configSource.start();
-  const { cluster, notifier, nodeProvider, drainConcurrency, optOutLabel } = createLiveAdapters(
+  const { cluster, notifier, routing, nodeProvider, drainConcurrency, optOutLabel } = createLiveAdapters(
     kubeConfig,
     configSource,
   );
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
         workloads: cluster,
         optOutLabel,
         notifier,
+        routing,
         nodeProvider,
         drainConcurrency,
         budget: createTemporalBudget(client, env.TEMPORAL_TASK_QUEUE),

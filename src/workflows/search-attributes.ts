@@ -9,6 +9,8 @@ export const targetKey = defineSearchAttributeKey('SelfHealingTarget', SearchAtt
 export const kindKey = defineSearchAttributeKey('SelfHealingKind', SearchAttributeType.KEYWORD);
 export const phaseKey = defineSearchAttributeKey('SelfHealingPhase', SearchAttributeType.KEYWORD);
 export const severityKey = defineSearchAttributeKey('SelfHealingSeverity', SearchAttributeType.KEYWORD);
+/** The escalation ladder's highest level reached (1 on-call, 2 manager, 3 director); unset before. */
+export const escalationKey = defineSearchAttributeKey('SelfHealingEscalation', SearchAttributeType.INT);
 
 /** Every key the product writes, for registration. */
-export const searchAttributeKeys = [targetKey, kindKey, phaseKey, severityKey] as const;
+export const searchAttributeKeys = [targetKey, kindKey, phaseKey, severityKey, escalationKey] as const;

@@ -39,6 +39,10 @@ const config = {
   'workload.stable_window': '10',
   'workload.restart_interval': '10',
   recovery_timeout: '120',
+  // A reported or escalated recovery calls humans up the ladder before it ends: seconds here.
+  'escalation.level1_after': '1',
+  'escalation.level2_after': '2',
+  'escalation.level3_after': '3',
 };
 const GOOD = 'registry.lab/shop/web:1.0';
 const CRASHING = 'registry.lab/shop/web:1.1';

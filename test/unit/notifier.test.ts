@@ -5,7 +5,7 @@
  */
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createEventNotifier } from '../../src/activities/notifier';
+import { createEventNotifier } from '../../src/activities/notify/event-notifier';
 import type { EventsPort, WorkloadRecoveryPort } from '../../src/activities/ports';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import { staticConfigSource } from '../../src/config/config-source';

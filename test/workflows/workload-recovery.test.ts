@@ -7,6 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createTemporalBudget } from '../../src/activities/budget';
+import { createNotifyActivities } from '../../src/activities/notify';
 import type { Alert, Diagnosis, RecoveryPhase, WorkloadRecoveryPolicy } from '../../src/domain';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
@@ -49,10 +50,15 @@ beforeAll(async () => {
     remediateWorkload: (...a) => call('remediateWorkload', a),
     workloadHealth: (...a) => call('workloadHealth', a),
     awaitRollout: (...a) => call('awaitRollout', a),
-    notify: async (alert: Alert) => {
-      alerts.push(alert);
-      return [];
-    },
+    // The real notification activities; no routing configured, so alerts reach no channel.
+    ...createNotifyActivities({
+      notifier: {
+        notify: async (alert: Alert) => {
+          alerts.push(alert);
+          return [];
+        },
+      },
+    }),
     requestPermit: async ({
       scope,
       budget: id,

@@ -3,8 +3,9 @@
  * workflow reads `retryable` and `retryAfterSeconds` from the failure's details, never its text.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { DeliveryFailedType } from '../../domain';
 
-export const DeliveryErrorType = 'DeliveryFailed';
+export const DeliveryErrorType = DeliveryFailedType;
 
 /** What a failed delivery tells its retry loop. */
 export interface DeliveryFailureDetails {

@@ -30,7 +30,7 @@ export abstract class NodeSteps extends Recovery<NodeRecoveryResult> {
     state: RecoveryState,
     fresh: boolean,
   ) {
-    super(state);
+    super(state, input.policy.humans);
     this.node = input.node;
     this.checks = new NodeChecks(input, fresh, this.undo);
   }
@@ -69,7 +69,7 @@ export abstract class NodeSteps extends Recovery<NodeRecoveryResult> {
     this.state.severity = 'critical';
     await this.undo.run();
     this.enter('Escalated', `${why}; handed to humans`);
-    await this.alert('critical', `Node ${this.node} needs a human`, why);
+    await this.handToHumans('critical', `Node ${this.node} needs a human`, why);
     return this.result('escalated');
   }
 

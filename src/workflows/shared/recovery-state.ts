@@ -3,9 +3,11 @@
  * evidence, actions, timings, a pending approval. Deterministic: `now` is passed in by the workflow.
  */
 import type {
+  Acknowledgement,
   ApprovalDecision,
   ApprovalRequest,
   Evidence,
+  HumanLoopStatus,
   RecoveryPhase,
   RecoveryStatus,
   Severity,
@@ -26,6 +28,10 @@ export class RecoveryState {
   readonly evidence: Evidence[] = [];
   readonly actions: string[] = [];
   readonly timings: RecoveryStatus['timings'] = {};
+  /** Approvals' and escalations' humans: the ladder, the Slack card, failing deliveries. */
+  readonly humans: HumanLoopStatus = { escalations: [], failingDeliveries: [] };
+  /** True while the escalation ladder runs (a human is needed and none has taken it yet). */
+  laddering = false;
 
   constructor(
     readonly kind: TargetKind,
@@ -57,6 +63,19 @@ export class RecoveryState {
     return this.evidence.at(-1)?.reason === 'Ready';
   }
 
+  /** Whether any human was called or any notification left (older recoveries show no `humans`). */
+  private get involvedHumans(): boolean {
+    const h = this.humans;
+    return Boolean(
+      h.waitingSince ||
+      h.slack ||
+      h.acknowledged ||
+      h.decided ||
+      h.escalations.length ||
+      h.failingDeliveries.length,
+    );
+  }
+
   record(...lines: string[]): void {
     this.actions.push(...lines);
   }
@@ -67,6 +86,16 @@ export class RecoveryState {
     if (typeof decision?.approved !== 'boolean') throw new Error('approved must be true or false');
     if (typeof decision.by !== 'string' || decision.by.trim() === '') {
       throw new Error(`by must name who decides (got ${JSON.stringify(decision.by)})`);
+    }
+  }
+
+  /** Throws (rejecting the update before it enters history) unless a human is being called. */
+  validateAcknowledgement(ack: Acknowledgement): void {
+    if (!this.laddering && !this.pendingApproval)
+      throw new Error(`nothing to acknowledge: the recovery is ${this.phase} and is not calling anyone`);
+    if (this.humans.acknowledged) throw new Error(`already acknowledged by ${this.humans.acknowledged.by}`);
+    if (typeof ack?.by !== 'string' || ack.by.trim() === '') {
+      throw new Error(`by must name who acknowledges (got ${JSON.stringify(ack?.by)})`);
     }
   }
 
@@ -81,6 +110,7 @@ export class RecoveryState {
       dryRun: this.dryRun,
       ...details,
       ...(this.pendingApproval ? { pendingApproval: { ...this.pendingApproval } } : {}),
+      ...(this.involvedHumans ? { humans: JSON.parse(JSON.stringify(this.humans)) as HumanLoopStatus } : {}),
       evidence: [...this.evidence],
       actions: [...this.actions],
       timings: { ...this.timings },

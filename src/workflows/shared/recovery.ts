@@ -7,17 +7,26 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Alert, ApprovalRequest, RecoveryPhase, RecoveryStatus, Severity } from '../../domain';
-import { approveUpdate, evidenceSignal, statusQuery } from '../messages';
+import type {
+  Alert,
+  AlertLevel,
+  ApprovalRequest,
+  HumanLoopPolicy,
+  RecoveryPhase,
+  RecoveryStatus,
+} from '../../domain';
+import { acknowledgeUpdate, approveUpdate, evidenceSignal, statusQuery } from '../messages';
 import type { LadderRung } from './approval';
 import { awaitApproval } from './approval';
 import { Compensations } from './compensation';
 import { Permit } from './permit';
+import { HumanLoop } from './humans';
 import { enterPhase } from './progress';
 import type { RecoveryState } from './recovery-state';
 
@@ -25,6 +34,12 @@ const notifications = proxyActivities<Pick<Activities, 'notify'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
+
+/**
+ * Recoveries started before humans were in the loop (Slack, email, PagerDuty, the escalation
+ * ladder, acknowledgements) replay without it: their alerts went to the Event notifier alone.
+ */
+export const HUMAN_LOOP_PATCH = 'human-loop';
 
 /** Ends a recovery from anywhere in its procedure with this result (caught by {@link runRecovery}). */
 export class RecoveryEnded<R> {
@@ -34,8 +49,16 @@ export class RecoveryEnded<R> {
 export abstract class Recovery<R> {
   readonly permit = new Permit();
   readonly undo = new Compensations();
+  /** Absent for recoveries that replay from before the human loop (see HUMAN_LOOP_PATCH). */
+  readonly humans: HumanLoop | undefined;
 
-  constructor(readonly state: RecoveryState) {
+  constructor(
+    readonly state: RecoveryState,
+    humanLoop?: HumanLoopPolicy,
+  ) {
+    this.humans = patched(HUMAN_LOOP_PATCH)
+      ? new HumanLoop(state, workflowInfo().workflowId, humanLoop)
+      : undefined;
     setHandler(statusQuery, () => state.status(this.statusDetails()));
     setHandler(evidenceSignal, (evidence) => state.addEvidence(evidence));
     setHandler(
@@ -45,6 +68,19 @@ export abstract class Recovery<R> {
         return state.status(this.statusDetails());
       },
       { validator: (decision) => state.validateDecision(decision) },
+    );
+    setHandler(
+      acknowledgeUpdate,
+      (ack) => {
+        this.humans?.acknowledge(ack);
+        return state.status(this.statusDetails());
+      },
+      {
+        validator: (ack) => {
+          if (!this.humans) throw new Error('this recovery started before acknowledgements existed');
+          state.validateAcknowledgement(ack);
+        },
+      },
     );
   }
 
@@ -72,7 +108,8 @@ export abstract class Recovery<R> {
     throw new RecoveryEnded(result);
   }
 
-  protected async alert(severity: Severity, title: string, detail: string): Promise<void> {
+  /** The alert's log line and Event, then its routed deliveries (which go on in the background). */
+  protected async alert(severity: AlertLevel, title: string, detail: string): Promise<void> {
     const alert: Alert = {
       severity,
       target: this.state.target,
@@ -82,6 +119,16 @@ export abstract class Recovery<R> {
       ...this.alertSubject(),
     };
     await notifications.notify(alert);
+    this.humans?.alert(severity, title, detail);
+  }
+
+  /**
+   * Hands the recovery to humans with an alert; the escalation ladder then calls them until one
+   * acknowledges (unless a human's rejection is why).
+   */
+  protected async handToHumans(severity: AlertLevel, title: string, why: string): Promise<void> {
+    await this.alert(severity, title, why);
+    this.humans?.handedOver();
   }
 
   /**
@@ -95,7 +142,9 @@ export abstract class Recovery<R> {
     const previous = this.state.phase;
     const waitFor = ladder.map((rung) => rung.timeout).join(', then ');
     this.enter('AwaitingApproval', `${request.detail}: waiting for approval (timeout ${waitFor})`);
+    this.humans?.awaitingDecision();
     const outcome = await awaitApproval(this.state, request, ladder);
+    this.humans?.decided(outcome.answered ? outcome.decision : undefined);
     if (!outcome.answered) {
       this.record(`no decision on ${request.action} within ${waitFor}`);
       return false;
@@ -123,6 +172,13 @@ export abstract class Recovery<R> {
  * failed for good, its escalation. The permit goes back whatever happened, even on cancellation.
  */
 export async function runRecovery<R>(recovery: Recovery<R>): Promise<R> {
+  const result = await runToEnd(recovery);
+  // The permit is back already: humans are called, and deliveries finish, without holding it.
+  await recovery.humans?.closeOut();
+  return result;
+}
+
+async function runToEnd<R>(recovery: Recovery<R>): Promise<R> {
   try {
     return await recovery.run();
   } catch (error) {

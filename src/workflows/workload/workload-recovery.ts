@@ -54,7 +54,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
     private readonly input: WorkloadRecoveryInput,
     state: RecoveryState,
   ) {
-    super(state);
+    super(state, input.policy.humans);
     const { kind, namespace, name } = input.workload;
     this.name = `${kind} ${namespace}/${name}`;
   }
@@ -245,7 +245,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
     this.state.severity = 'critical';
     this.record(`escalated: ${why}`);
     this.enter('Escalated', `${why}; handed to humans`);
-    await this.alert('critical', `${this.name} needs a human`, why);
+    await this.handToHumans('critical', `${this.name} needs a human`, why);
     return this.result('escalated');
   }
 
@@ -253,7 +253,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
   private async report(why: string): Promise<WorkloadRecoveryResult> {
     this.record(`reported: ${why}`);
     this.enter('Escalated', `${why}; reported to humans`);
-    await this.alert(this.state.severity, `${this.name} needs a human`, why);
+    await this.handToHumans(this.state.severity, `${this.name} needs a human`, why);
     return this.result('reported');
   }
 

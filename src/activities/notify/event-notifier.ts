@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { EventsPort, NotifierPort, WorkloadRecoveryPort } from './ports';
+import type { EventsPort, NotifierPort, WorkloadRecoveryPort } from '../ports';
 
 /** Options for {@link createEventNotifier}. */
 export interface EventNotifierOptions {
