@@ -13,7 +13,7 @@ export function nodeAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
     level: 'critical',
     title: 'Node worker-3 is NotReady and cannot be drained',
     detail: 'The drain is blocked by PodDisruptionBudget shop/checkout.',
-    workflowId: 'node/worker-3',
+    workflowId: 'node-recovery/worker-3',
     kind: 'node',
     target: 'worker-3',
     phase: 'AwaitingApproval',

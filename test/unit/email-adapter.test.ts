@@ -51,7 +51,7 @@ describe('email adapter over a real SMTP server', () => {
     expect(mail?.subject).toBe(
       '[CRITICAL] Node worker-3 is NotReady and cannot be drained (escalation level 2)',
     );
-    const link = 'http://temporal-ui.example:8080/namespaces/prod/workflows/node%2Fworker-3';
+    const link = 'http://temporal-ui.example:8080/namespaces/prod/workflows/node-recovery%2Fworker-3';
     for (const body of [mail?.text, mail?.html]) {
       expect(body).toContain('node worker-3');
       expect(body).toContain('phase AwaitingApproval, step replace-node');

@@ -36,7 +36,7 @@ describe('PagerDuty adapter over the Events API v2 stand-in', () => {
     expect(trigger).toEqual({
       routing_key: routingKey,
       event_action: 'trigger',
-      dedup_key: 'node/worker-3',
+      dedup_key: 'node-recovery/worker-3',
       payload: {
         summary: 'Node worker-3 is NotReady and cannot be drained (escalation level 2)',
         source: 'self-healing/node/worker-3',
@@ -54,12 +54,16 @@ describe('PagerDuty adapter over the Events API v2 stand-in', () => {
       },
       links: [
         {
-          href: 'http://localhost:8233/namespaces/default/workflows/node%2Fworker-3',
+          href: 'http://localhost:8233/namespaces/default/workflows/node-recovery%2Fworker-3',
           text: 'Recovery in Temporal',
         },
       ],
     });
-    expect(resolve).toEqual({ routing_key: routingKey, event_action: 'resolve', dedup_key: 'node/worker-3' });
+    expect(resolve).toEqual({
+      routing_key: routingKey,
+      event_action: 'resolve',
+      dedup_key: 'node-recovery/worker-3',
+    });
   });
 
   it('maps warning to warning, takes a configured source, and cuts a long summary to 1024 characters', async () => {
@@ -95,7 +99,7 @@ describe('PagerDuty adapter over the Events API v2 stand-in', () => {
     expect(failure.details).toEqual({ channel: 'pagerduty', retryable: false });
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(
-      `pagerduty trigger for node/worker-3 at ${pagerDuty.url}/v2/enqueue: HTTP 400`,
+      `pagerduty trigger for node-recovery/worker-3 at ${pagerDuty.url}/v2/enqueue: HTTP 400`,
     );
     expect(failure.message).toContain("Event object is invalid ('routing_key' must be 32 characters)");
     expect(failure.message).not.toContain(shortKey);

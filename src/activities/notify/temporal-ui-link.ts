@@ -5,7 +5,7 @@
 
 /**
  * `${uiBaseUrl}/namespaces/<namespace>/workflows/<workflowId>`, both path segments URL-encoded
- * (workflow IDs hold `/` and `:`, e.g. `node/worker-3`).
+ * (workflow IDs hold `/`, e.g. `node-recovery/worker-3`).
  * @param uiBaseUrl e.g. `http://localhost:8233`; a trailing slash is ignored.
  */
 export function workflowUiUrl(uiBaseUrl: string, namespace: string, workflowId: string): string {
