@@ -1,18 +1,21 @@
-/** CLI entrypoint: `self-healing <command>`. */
+/** CLI entrypoint: `self-healing <command>` (`--help` lists the commands). */
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadEnv } from '../config/env';
 import { connectionOptions } from '../config/connection';
-import { UsageError, runCli } from './cli';
+import { osUser, runCli, UsageError } from './cli';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
-  const connection = await Connection.connect(await connectionOptions(env));
+  // Lazy: `--help` and a bad command line need no server.
+  const connection = Connection.lazy(await connectionOptions(env));
   try {
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
     await runCli(process.argv.slice(2), {
       client,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+      user: osUser(process.env),
     });
   } finally {
     await connection.close();

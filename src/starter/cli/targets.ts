@@ -1,0 +1,38 @@
+/**
+ * A command's `<target>`: a node name, or a workload as `Kind/namespace/name`
+ * (e.g. `Deployment/shop/web`), and the workflow ID of its recovery.
+ */
+import type { WorkloadKind, WorkloadTarget } from '../../domain';
+import { WorkloadKinds } from '../../domain';
+import { nodeRecoveryWorkflowId, workloadRecoveryWorkflowId } from '../../workflows/ids';
+import { UsageError } from './errors';
+
+/** Help text that explains what a target is. */
+export const TARGET_HELP = 'a node name, or a workload as Kind/namespace/name (e.g. Deployment/shop/web)';
+
+/**
+ * The workflow ID of a target's recovery.
+ * @throws UsageError naming the part that is wrong when a workload target is malformed.
+ */
+export function recoveryIdOf(command: string, target: string): string {
+  return target.includes('/')
+    ? workloadRecoveryWorkflowId(workloadOf(command, target))
+    : nodeRecoveryWorkflowId(nodeOf(command, target));
+}
+
+/** A workload target, `Kind/namespace/name`. @throws UsageError naming the part that is wrong. */
+export function workloadOf(command: string, target: string): WorkloadTarget {
+  const parts = target.split('/');
+  const [kind, namespace, name] = parts;
+  if (parts.length !== 3 || !namespace || !name)
+    throw new UsageError(`${command}: a workload is Kind/namespace/name (got "${target}")`);
+  if (!WorkloadKinds.includes(kind as WorkloadKind))
+    throw new UsageError(`${command}: the kind must be one of ${WorkloadKinds.join(', ')} (got "${kind}")`);
+  return { kind: kind as WorkloadKind, namespace, name };
+}
+
+/** A node name. @throws UsageError when it is blank. */
+export function nodeOf(command: string, target: string): string {
+  if (!target.trim()) throw new UsageError(`${command} needs a node name (got "${target}")`);
+  return target;
+}
