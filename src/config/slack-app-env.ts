@@ -31,9 +31,13 @@ const flag = z
 
 export const slackAppEnvSchema = z.object({
   /** Verifies that requests come from Slack (Basic Information → App Credentials). */
-  SLACK_SIGNING_SECRET: z.string().min(1, 'required: the app’s signing secret'),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'required: the app’s signing secret' })
+    .min(1, 'required: the app’s signing secret'),
   /** The bot token (OAuth & Permissions), for ephemeral answers and user-group lookups. */
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'expected a bot token (xoxb-…)'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'required: the bot token (xoxb-…)' })
+    .regex(/^xoxb-/, 'expected a bot token (xoxb-…)'),
   /** @default 'https://slack.com/api/' */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/'),
   /** Slack user IDs allowed to approve, reject and acknowledge. */
@@ -73,21 +77,23 @@ export function loadSlackAppEnv(source: Record<string, string | undefined>): Sla
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);
   }
-  if (result.success) issues.push(...crossChecks(result.data));
+  issues.push(...crossChecks(source));
   if (issues.length > 0 || !result.success || !temporal) {
     throw new ConfigError(`invalid environment:\n  ${issues.join('\n  ')}`, issues);
   }
   return { ...result.data, temporal };
 }
 
-function crossChecks(settings: SlackAppSettings): string[] {
+/** Checks across keys, on the raw values so that they are reported with the schema's issues. */
+function crossChecks(source: Record<string, string | undefined>): string[] {
   const issues: string[] = [];
-  if (settings.SLACK_APPROVERS.length === 0 && settings.SLACK_APPROVER_GROUPS.length === 0) {
+  const set = (key: string) => (source[key] ?? '').replace(/,/g, '').trim() !== '';
+  if (!set('SLACK_APPROVERS') && !set('SLACK_APPROVER_GROUPS')) {
     issues.push(
       'SLACK_APPROVERS and SLACK_APPROVER_GROUPS: set at least one (user IDs U…, group IDs S…); without them nobody may decide',
     );
   }
-  if (settings.SLACK_SOCKET_MODE && !settings.SLACK_APP_TOKEN) {
+  if (['true', '1'].includes(source.SLACK_SOCKET_MODE ?? '') && !set('SLACK_APP_TOKEN')) {
     issues.push('SLACK_APP_TOKEN: required when SLACK_SOCKET_MODE is true (an app-level token xapp-…)');
   }
   return issues;

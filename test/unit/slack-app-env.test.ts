@@ -59,6 +59,14 @@ describe('the Slack app’s settings from the environment', () => {
     expect(message).not.toContain('xoxp-user-token-secret');
   });
 
+  it('names every missing key at once', () => {
+    const message = issuesOf({});
+
+    expect(message).toMatch(/SLACK_SIGNING_SECRET: required: the app’s signing secret \(got <redacted>\)/);
+    expect(message).toMatch(/SLACK_BOT_TOKEN: required: the bot token/);
+    expect(message).toMatch(/SLACK_APPROVERS and SLACK_APPROVER_GROUPS: set at least one/);
+  });
+
   it('needs an app-level token in Socket Mode', () => {
     expect(issuesOf({ ...minimal, SLACK_SOCKET_MODE: 'true' })).toMatch(
       /SLACK_APP_TOKEN: required when SLACK_SOCKET_MODE/,
