@@ -27,6 +27,8 @@ export interface SlackStandInOptions {
   tokens?: string[];
   /** User groups (S…) and their members (U…), for `usergroups.users.list`. */
   groups?: Record<string, string[]>;
+  /** Channels that exist from the start (`#incidents`), given IDs C00000001, C00000002, … in order. */
+  channels?: string[];
 }
 
 type Answer = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
@@ -49,6 +51,12 @@ export class SlackStandIn {
   constructor(options: SlackStandInOptions = {}) {
     this.tokens = new Set(options.tokens ?? ['xoxb-test-token']);
     this.groups = new Map(Object.entries(options.groups ?? {}));
+    for (const name of options.channels ?? []) this.conversation(name);
+  }
+
+  /** The ID of a channel the stand-in knows by name (`#incidents`). */
+  channelId(name: string): string | undefined {
+    return this.channelIds.get(name);
   }
 
   /** Listens on 127.0.0.1 (port 0: a free one, chosen once and kept across {@link down}/{@link up}). */
