@@ -290,8 +290,16 @@ describe('the Slack app on the Temporal dev server', () => {
     expect(answer.args.text).toBe(
       'You are not allowed to approve recoveries: you are not on the approver list nor in an approver group. Nothing was changed.',
     );
+    expect(await post(click({ user: mallory, actionId: 'acknowledge', value: handle.workflowId }))).toBe(200);
+    await slack.waitForCall('chat.postEphemeral', (c) =>
+      String(c.args.text).startsWith('You are not allowed to acknowledge recoveries'),
+    );
+    // "View in Temporal" opens a URL; its click is only acked.
+    expect(await post(click({ user: mallory, actionId: 'open-in-temporal', value: '' }))).toBe(200);
+
     expect(await acceptedUpdates(handle)).toEqual([]);
     expect((await handle.query(statusQuery)).phase).toBe('AwaitingApproval');
+    expect(answersTo(mallory)).toHaveLength(2);
   });
 
   it('a forged signature, a stale or future timestamp and a missing signature get 401, and change nothing', async () => {
