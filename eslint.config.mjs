@@ -135,13 +135,35 @@ export default tseslint.config(
             },
             {
               target: './src/config',
-              from: ['./src/activities', './src/workflows', './src/worker', './src/starter'],
+              from: ['./src/activities', './src/workflows', './src/worker', './src/starter', './src/slack'],
               message: 'src/config holds schemas: it imports only src/domain and src/logging.',
             },
             {
               target: ['./src/activities', './src/workflows'],
-              from: ['./src/worker', './src/starter'],
+              from: ['./src/worker', './src/starter', './src/slack'],
               message: 'Activities and workflows never depend on the processes that run or start them.',
+            },
+            {
+              target: ['./src/worker', './src/starter'],
+              from: './src/slack',
+              message: 'The Slack app is a process of its own: nothing else imports it.',
+            },
+            {
+              target: './src/slack',
+              from: ['./src/worker', './src/starter'],
+              message: 'The Slack app imports no other process.',
+            },
+            {
+              target: './src/slack',
+              from: './src/activities',
+              except: ['./notify'],
+              message: 'The Slack app uses only the notify activities (the card, its action IDs).',
+            },
+            {
+              target: './src/slack',
+              from: './src/workflows',
+              except: ['./messages.ts', './ids.ts', './search-attributes.ts'],
+              message: "The Slack app uses only the workflows' contracts (messages, IDs, search attributes).",
             },
             {
               target: './src/activities',
