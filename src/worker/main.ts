@@ -9,19 +9,24 @@ import { createTemporalBudget } from '../activities/budget';
 import { createClusterConfigSource } from '../activities/kubernetes/live-config-source';
 import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
 import { loadEnv } from '../config/env';
+import { describeNotifyEnv, loadNotifyEnv } from '../config/notify-env';
 import { jsonLogger } from '../logging';
 import { connectionOptions } from '../config/connection';
 import { createWorker } from './create-worker';
+import { createNotificationChannels } from './notification-channels';
 import { WORKER_COMPONENT, createLiveAdapters } from './live-config';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
+  // Checked before anything starts: a channel switched on without its credentials stops the worker.
+  const notifyEnv = loadNotifyEnv(process.env);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const kubeConfig = loadKubeConfig(env.KUBECONFIG);
 
   // The same live config as the detector; read before the first activity, so no call runs under
   // defaults the ConfigMap overrides (an opt-out label, say).
   const logger = jsonLogger();
+  logger.info('notification channels', describeNotifyEnv(notifyEnv));
   const configSource = createClusterConfigSource(
     createDetectorKubernetes(kubeConfig, logger, WORKER_COMPONENT),
     { name: env.SELF_HEALING_CONFIG_NAME, namespace: env.SELF_HEALING_CONFIG_NAMESPACE },
@@ -50,6 +55,7 @@ async function main(): Promise<void> {
         optOutLabel,
         notifier,
         routing,
+        channels: createNotificationChannels(notifyEnv, env.TEMPORAL_NAMESPACE),
         nodeProvider,
         drainConcurrency,
         budget: createTemporalBudget(client, env.TEMPORAL_TASK_QUEUE),

@@ -10,10 +10,13 @@ import type { Client } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import { createActivities } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
+import type { NotificationRouting } from '../../src/activities/notify';
+import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import type {
   ClusterPort,
   EvictionResult,
   NodeProvider,
+  NotificationPorts,
   NotifierPort,
   PodOnNode,
   ReplaceOutcome,
@@ -51,6 +54,10 @@ export class FakeWorld {
   };
   /** Workload reads answer "0 ready" this many times before the workloads are back. */
   notReadyVerifications = 0;
+  /** Where alerts go (the live config's routing); none by default. */
+  routing: NotificationRouting | undefined;
+  /** The notification channels the worker has. */
+  channels: NotificationPorts = {};
   /** Called when a port is called, to let a test change the world at a precise step. */
   onCall: (call: string) => void = () => undefined;
 
@@ -103,6 +110,8 @@ export class FakeWorld {
       nodeProvider: (name) => fakeProvider(this, name),
       budget: createTemporalBudget(client, taskQueue),
       drainConcurrency: () => 1,
+      routing: () => this.routing ?? { ...defaultRecoveryConfig, enabled: false },
+      channels: this.channels,
     });
   }
 }

@@ -151,7 +151,7 @@ class NodeRecovery extends NodeSteps {
       this.policy.replacementRequiresApproval &&
       !(await this.approval({ action: 'replace-node', detail }, [rung]))
     )
-      return this.escalate(`replacement of ${this.node} was not approved`);
+      return this.escalate(`replacement of ${this.node} ${this.refusal}`);
     if (this.checks.cordoned && !this.policy.dryRun) {
       const health = await this.read(workloads);
       // Back while the approval was pending (or at the last moment): nothing to replace.

@@ -55,8 +55,9 @@ export class EscalationLadder {
       const stopped = () => generation !== this.generation || this.state.reportedReady;
       if (wait > 0) await condition(stopped, wait);
       if (stopped()) return;
+      const at = new Date().toISOString();
       const notified = await this.tell(level);
-      this.state.humans.escalations.push({ level, at: new Date().toISOString(), notified });
+      this.state.humans.escalations.push({ level, at, notified });
       this.state.record(
         `escalated to level ${level}${notified.length ? `: ${notified.join('; ')}` : ' (no channel configured)'}`,
       );

@@ -72,16 +72,16 @@ export class HumanLoop {
 
   /**
    * After the recovery's end: an escalated recovery keeps calling humans until one acknowledges or
-   * the ladder ran its course; then the card shows the end, a completed recovery resolves its
-   * PagerDuty incident, and every delivery finishes.
+   * the ladder ran its course; then the card shows the end, a recovery that did not end escalated
+   * resolves its PagerDuty incident, and every delivery finishes.
    */
   async closeOut(): Promise<void> {
     await this.ladder.done();
     this.ladder.stop();
     const final = this.message('info', `Recovery ${this.state.phase}`, this.state.step);
     this.deliveries.updateCard(final);
-    if (this.state.phase !== 'Escalated' || this.state.humans.acknowledged)
-      this.deliveries.resolveIncident(final);
+    // An escalated recovery's incident is the humans' to resolve; any other end resolves it.
+    if (this.state.phase !== 'Escalated') this.deliveries.resolveIncident(final);
     await this.deliveries.settle();
   }
 

@@ -49,6 +49,8 @@ export class RecoveryEnded<R> {
 export abstract class Recovery<R> {
   readonly permit = new Permit();
   readonly undo = new Compensations();
+  /** How the last approval ended when it was not approved: `was rejected by …` or `got no decision within …`. */
+  protected refusal = '';
   /** Absent for recoveries that replay from before the human loop (see HUMAN_LOOP_PATCH). */
   readonly humans: HumanLoop | undefined;
 
@@ -147,9 +149,11 @@ export abstract class Recovery<R> {
     this.humans?.decided(outcome.answered ? outcome.decision : undefined);
     if (!outcome.answered) {
       this.record(`no decision on ${request.action} within ${waitFor}`);
+      this.refusal = `got no decision within ${waitFor}`;
       return false;
     }
     const { decision } = outcome;
+    this.refusal = `was rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`;
     this.record(
       `${request.action} ${decision.approved ? 'approved' : 'rejected'} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`,
     );

@@ -97,7 +97,7 @@ class WorkloadRecovery extends Recovery<WorkloadRecoveryResult> {
         { action: plan.strategy, detail: `${plan.detail} (${plan.approval})` },
         [this.approvalRung(this.policy.approvalTimeout)],
       );
-      if (!approved) return this.report(`${plan.detail} was not approved`);
+      if (!approved) return this.report(`${plan.detail} ${this.refusal}`);
     }
     if (!this.policy.dryRun) {
       this.enter(
