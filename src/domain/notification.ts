@@ -120,7 +120,10 @@ export interface EscalationStep {
 
 /** What the status tells about the humans a recovery involved. */
 export interface HumanLoopStatus {
-  /** ISO-8601 time the recovery started waiting for a human (approval or escalation), if it does. */
+  /**
+   * ISO-8601 time the recovery started waiting for a human (an approval, or after escalating);
+   * cleared once a human decided or acknowledged. The escalation ladder counts from it.
+   */
   waitingSince?: string;
   /** The ladder's rungs reached so far. */
   escalations: EscalationStep[];

@@ -47,6 +47,7 @@ export class HumanLoop {
   decided(decision: ApprovalDecision | undefined): void {
     this.ladder.stop();
     if (!decision) return;
+    delete this.state.humans.waitingSince;
     this.state.humans.decided = { ...decision, at: new Date().toISOString() };
     this.deliveries.updateCard(this.message('info', 'Decision taken', this.state.step));
   }
@@ -66,6 +67,7 @@ export class HumanLoop {
       ...(ack.note ? { note: ack.note } : {}),
     };
     this.ladder.stop();
+    delete this.state.humans.waitingSince;
     this.state.record(`acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ''}`);
     this.deliveries.updateCard(this.message('info', 'Acknowledged', this.state.step));
   }
