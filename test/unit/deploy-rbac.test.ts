@@ -229,7 +229,11 @@ describe('RBAC', () => {
 
   test('every binding names a role in deploy/ and a ServiceAccount of the product', () => {
     const serviceAccounts = objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name);
-    expect(sorted(serviceAccounts)).toEqual(['self-healing-detector', 'self-healing-worker']);
+    expect(sorted(serviceAccounts)).toEqual([
+      'self-healing-detector',
+      'self-healing-slack',
+      'self-healing-worker',
+    ]);
     for (const binding of bindings) {
       expect(() => rolesOf(binding.subjects?.[0]?.name ?? '')).not.toThrow();
       for (const subject of binding.subjects ?? []) {
@@ -389,9 +393,10 @@ const podSpecOf = (deployment: K8sObject): PodSpec =>
 const replicasOf = (deployment: K8sObject): number => (deployment.spec as { replicas: number }).replicas;
 
 describe('Deployments', () => {
-  test('there are two: the worker (2 replicas) and the detector (1)', () => {
+  test('there are three: the worker (2 replicas), the detector (1) and the optional Slack app', () => {
     expect(sorted(deployments.map((d) => d.metadata.name))).toEqual([
       'self-healing-detector',
+      'self-healing-slack',
       'self-healing-worker',
     ]);
     expect(replicasOf(find('Deployment', 'self-healing-worker'))).toBe(2);
