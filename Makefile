@@ -47,4 +47,4 @@ check: setup
 
 # Re-records the replay fixtures from a dev-server run (commit them with the workflow change).
 record-histories: setup
-	RECORD_HISTORIES=1 scripts/test.sh test/lab/temporal-dev-server.test.ts test/lab/node-recovery-e2e.test.ts test/lab/workload-recovery-e2e.test.ts
+	RECORD_HISTORIES=1 scripts/test.sh test/lab/temporal-dev-server.test.ts test/lab/node-recovery-e2e.test.ts test/lab/workload-recovery-e2e.test.ts test/workflows/human-loop.test.ts

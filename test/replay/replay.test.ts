@@ -5,6 +5,7 @@ import { bundleWorkflows } from '../support/temporal';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { FRESH_LOOKS_PATCH } from '../../src/workflows/node/node-recovery';
+import { HUMAN_LOOP_PATCH } from '../../src/workflows/shared/recovery';
 
 const fixtures = path.join(__dirname, '../fixtures/histories');
 
@@ -64,6 +65,16 @@ describe('replay of recorded histories', () => {
     );
     expect(patchedOnes.length).toBeGreaterThanOrEqual(4);
     expect(recoveries.length).toBeGreaterThan(patchedOnes.length);
+  });
+
+  it('replays recoveries with humans in the loop: the ladder, an approval, an acknowledgement', async () => {
+    const withHumans = (await histories('node-recovery')).filter((h) =>
+      patchesOf(h.history).includes(HUMAN_LOOP_PATCH),
+    );
+    expect(withHumans.map((h) => h.workflowId).sort()).toEqual([
+      'node-recovery-approved-after-level-1.json',
+      'node-recovery-escalated-acknowledged.json',
+    ]);
   });
 
   it('replays workload recoveries: rolled back, memory raised, reported', async () => {
