@@ -6,6 +6,7 @@
  * from the worker's environment (src/config/notify-env.ts); a channel without them is skipped.
  */
 import { z } from 'zod';
+import { bool, seconds } from './values';
 import type { AlertLevel, EscalationLevel, Recipient } from '../domain';
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -49,14 +50,6 @@ function describe(accepted: readonly Recipient['channel'][]): string {
   };
   return accepted.map((channel) => names[channel]).join(' or ');
 }
-
-const seconds = (min: number, max: number, def: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
-const bool = (def: boolean) =>
-  z
-    .union([z.boolean(), z.enum(['true', 'false'])])
-    .transform((v) => v === true || v === 'true')
-    .default(def);
 
 /** Alert routing by level: the design's channels and addresses as defaults. */
 export const alertsSection = z

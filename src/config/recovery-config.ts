@@ -10,17 +10,10 @@
  * rejected; they come from a Secret mounted as environment.
  */
 import { z } from 'zod';
+import { bool, seconds } from './values';
 import { describeIssues } from './env';
 import { QUANTITY } from '../domain/quantity';
 import { alertsSection, escalationSection } from './notification-config';
-
-const seconds = (min: number, max: number, def: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
-const bool = (def: boolean) =>
-  z
-    .union([z.boolean(), z.enum(['true', 'false'])])
-    .transform((v) => v === true || v === 'true')
-    .default(def);
 
 /** A memory quantity (`512Mi`, `4Gi`, `1G`, bytes), kept as written; {@link quantityBytes} reads it. */
 const quantity = (def: string) =>
