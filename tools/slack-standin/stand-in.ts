@@ -3,9 +3,8 @@
  * WebClient, Bolt's) and for `make demo`, which runs it as a process (./main.ts). It speaks the wire format (POST `/api/<method>`, form-encoded or JSON,
  * `Authorization: Bearer <token>`, `{ok, ...}` answers, 429 with `Retry-After`) for the methods the
  * product calls, records every call, and can be rate-limited or taken down and brought back on
- * the same port. Plus what Slack sends the app: signed requests and `block_actions` payloads.
+ * the same port. What Slack sends the app (signed clicks) is built by ./slack-requests.ts.
  */
-import { createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +19,8 @@ export interface SlackCall {
   args: Record<string, unknown>;
   /** When the call arrived (`performance.now()` milliseconds). */
   at: number;
+  /** The JSON body the stand-in answered with (`{ok: true, ts, ...}` or `{ok: false, error}`). */
+  answer: Record<string, unknown>;
 }
 
 export interface SlackStandInOptions {
@@ -29,6 +30,10 @@ export interface SlackStandInOptions {
   groups?: Record<string, string[]>;
   /** Channels that exist from the start (`#incidents`), given IDs C00000001, C00000002, … in order. */
   channels?: string[];
+  /** The port to listen on; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Called with every call once it is answered (the demo writes them to a file). */
+  onCall?: (call: SlackCall) => void;
 }
 
 type Answer = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
@@ -47,9 +52,12 @@ export class SlackStandIn {
   private listeningPort = 0;
   private sequence = 0;
   private waiters: (() => void)[] = [];
+  private readonly onCall: ((call: SlackCall) => void) | undefined;
 
   constructor(options: SlackStandInOptions = {}) {
     this.tokens = new Set(options.tokens ?? ['xoxb-test-token']);
+    this.listeningPort = options.port ?? 0;
+    this.onCall = options.onCall;
     this.groups = new Map(Object.entries(options.groups ?? {}));
     for (const name of options.channels ?? []) this.conversation(name);
   }
@@ -59,7 +67,10 @@ export class SlackStandIn {
     return this.channelIds.get(name);
   }
 
-  /** Listens on 127.0.0.1 (port 0: a free one, chosen once and kept across {@link down}/{@link up}). */
+  /**
+   * Listens on 127.0.0.1 at the `port` option (0: a free one, chosen once and kept across
+   * {@link down}/{@link up}).
+   */
   async start(): Promise<this> {
     await this.up();
     return this;
@@ -151,9 +162,11 @@ export class SlackStandIn {
       args = { raw };
       answer = fail('invalid_arguments');
     }
-    this.calls.push({ method, token, args, at });
+    const call: SlackCall = { method, token, args, at, answer: answer.body };
+    this.calls.push(call);
     res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
     res.end(JSON.stringify(answer.body));
+    this.onCall?.(call);
     for (const wake of this.waiters.splice(0)) wake();
   }
 
@@ -271,75 +284,4 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
     args[key] = jsonFields.has(key) ? JSON.parse(text) : text;
   }
   return args;
-}
-
-// ---------------------------------------------------------------------------------------------
-// What Slack sends the app
-
-/**
- * The headers Slack signs a request with: `X-Slack-Signature: v0=<hex>`, the HMAC-SHA256 of
- * `v0:{timestamp}:{body}` keyed by the signing secret, and `X-Slack-Request-Timestamp`.
- * @param timestamp Unix seconds. @default now
- */
-export function signSlackRequest(
-  body: string,
-  secret: string,
-  timestamp: number = Math.floor(Date.now() / 1000),
-): Record<string, string> {
-  const signature = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
-  return {
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': String(timestamp),
-    'x-slack-signature': `v0=${signature}`,
-  };
-}
-
-export interface ButtonClick {
-  user: string;
-  actionId: string;
-  /** The button's value: the recovery's workflow ID. */
-  value: string;
-  /** @default 'decision' */
-  blockId?: string;
-  /** @default 'C00000001' */
-  channel?: string;
-  /** @default '1700000000.000001' */
-  messageTs?: string;
-  /** Unique per click unless given. */
-  triggerId?: string;
-  actionTs?: string;
-  responseUrl?: string;
-}
-
-/** A `block_actions` payload as Slack sends it when a button is clicked. */
-export function blockActionsPayload(click: ButtonClick): Record<string, unknown> {
-  const channel = click.channel ?? 'C00000001';
-  const messageTs = click.messageTs ?? '1700000000.000001';
-  const actionTs = click.actionTs ?? `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 6)}`;
-  return {
-    type: 'block_actions',
-    user: { id: click.user, username: click.user.toLowerCase(), team_id: 'T0STANDIN' },
-    api_app_id: 'A0STANDIN',
-    team: { id: 'T0STANDIN', domain: 'standin' },
-    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-    channel: { id: channel, name: 'incidents' },
-    message: { type: 'message', ts: messageTs, text: 'card' },
-    trigger_id: click.triggerId ?? `${Date.now()}.${randomUUID()}`,
-    response_url: click.responseUrl ?? 'https://hooks.slack.invalid/actions/T0STANDIN/1/x',
-    actions: [
-      {
-        type: 'button',
-        action_id: click.actionId,
-        block_id: click.blockId ?? 'decision',
-        value: click.value,
-        text: { type: 'plain_text', text: click.actionId },
-        action_ts: actionTs,
-      },
-    ],
-  };
-}
-
-/** The form-encoded body Slack posts an interaction in: one `payload` field holding JSON. */
-export function interactionBody(payload: Record<string, unknown>): string {
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
