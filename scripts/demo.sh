@@ -1,16 +1,53 @@
 #!/usr/bin/env bash
-# The demo on the embedded lab: a simulated node running part of a Deployment (behind a PDB) fails;
-# the detector confirms it, the worker cordons, drains, replaces it and verifies the workload —
-# all visible in the Temporal UI. `scripts/demo.sh stop` stops the demo's processes.
+# The demo on the embedded lab, in three acts, all visible in the Temporal UI:
+#   1. a simulated node running part of a Deployment (behind a PDB) fails; the detector confirms it,
+#      the worker cordons, drains, replaces it and verifies the workload;
+#   2. a bad rollout crash-loops and is rolled back;
+#   3. another bad rollout whose rollback waits for a human: the approval request reaches a local
+#      Slack stand-in (tools/slack-standin), and a signed click on Approve, sent through the Slack
+#      app as Slack would send it, lets the recovery resume; the card is edited in place.
+# `scripts/demo.sh stop` stops the demo's processes; `scripts/demo.sh click approve <target>`
+# clicks a button of a recovery's card. Ports: SLACK_PORT (the Slack app, default 3000) and
+# SLACK_STANDIN_PORT (the stand-in's Web API, default 3001), besides the lab's.
 source "$(dirname "$0")/lab/common.sh"
 cd "$REPO_ROOT"
-pids=("$STATE_DIR/worker.pid" "$STATE_DIR/detector.pid")
+pids=("$STATE_DIR/slack-app.pid" "$STATE_DIR/worker.pid" "$STATE_DIR/detector.pid" "$STATE_DIR/slack-standin.pid")
 
-if [ "${1:-}" = "stop" ]; then
-  for p in "${pids[@]}"; do stop_pidfile "$p" 30; done
-  log "demo worker and detector stopped (make lab-down stops the lab)"
-  exit 0
-fi
+# Obviously fake credentials: the stand-in accepts this token, the app checks clicks against this secret.
+DEMO_SIGNING_SECRET="demo-signing-secret-not-a-real-one"
+DEMO_BOT_TOKEN="xoxb-demo-not-a-real-token"
+DEMO_APPROVER="U0DEMOAPPROVER"
+slack_env="$STATE_DIR/slack-demo.env"
+record="$STATE_DIR/slack-standin.jsonl"
+# Node runs the stand-in's TypeScript by stripping types, as the lab does for the sim kubelet.
+standin_cmd=(node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --import "$REPO_ROOT/tools/sim/kubelet/register.mjs")
+standin() { "${standin_cmd[@]}" "$REPO_ROOT/tools/slack-standin/$1.ts" "${@:2}"; } # standin <main|show|click> <args...>
+workflow_of() { # a CLI target (node name, Deployment/<ns>/<name>) or a workflow ID → the workflow ID
+  case "$1" in
+    *-recovery/*) echo "$1" ;;
+    */*) echo "workload-recovery/$1" ;;
+    *) echo "node-recovery/$1" ;;
+  esac
+}
+
+case "${1:-}" in
+  stop)
+    for p in "${pids[@]}"; do stop_pidfile "$p" 30; done
+    log "demo processes stopped: worker, detector, Slack app and stand-in (make lab-down stops the lab)"
+    exit 0
+    ;;
+  click)
+    # scripts/demo.sh click <approve|reject|acknowledge> <target> [--curl]: as the demo's approver.
+    [ -f "$slack_env" ] || die "the demo's Slack app is not running: run 'make demo' first"
+    PATH="$("$REPO_ROOT/scripts/lab/node.sh"):$PATH"
+    # shellcheck disable=SC1090
+    source "$slack_env"
+    SLACK_SIGNING_SECRET="$DEMO_SIGNING_SECRET" standin click "${2:?approve, reject or acknowledge}" \
+      "$(workflow_of "${3:?a target, e.g. Deployment/demo/cart}")" --user "$DEMO_APPROVER" \
+      --app "http://127.0.0.1:$SLACK_PORT/slack/events" --record "$record" "${@:4}"
+    exit
+    ;;
+esac
 
 [ -f "$STATE_DIR/env" ] || die "the lab is not up: run 'make lab-up' first (make demo does it for you)"
 # shellcheck disable=SC1091
@@ -34,6 +71,7 @@ data:
   node_provider: "sim"
   workload.confirmation_window: "10"
   workload.stable_window: "15"
+  workload.rollback_requires_approval: "false"
 YAML
 
 log "deploying demo/web: 3 replicas behind a PodDisruptionBudget (minAvailable 2)"
@@ -56,6 +94,24 @@ metadata: { name: web, namespace: demo }
 spec: { minAvailable: 2, selector: { matchLabels: { app: web } } }
 YAML
 kubectl -n demo rollout status deployment/web --timeout=120s >&2
+# Act 3's workload, deployed now so that its healthy rollout is done by the time act 3 starts; new
+# each run, so that an earlier run's rollback (an annotation on it) puts it in no cooldown.
+kubectl -n demo delete deployment cart --ignore-not-found --wait >/dev/null
+shop_like() { # shop_like <name> <replicas>: a Deployment running registry.lab/shop/web:1.0
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: $1, namespace: demo }
+spec:
+  replicas: $2
+  selector: { matchLabels: { app: $1 } }
+  template:
+    metadata: { labels: { app: $1 } }
+    spec:
+      containers: [{ name: $1, image: registry.lab/shop/web:1.0 }]
+YAML
+}
+shop_like cart 1
 
 start_bg() { # start_bg <name> <command...>
   local pidfile="$STATE_DIR/$1.pid"; shift
@@ -63,9 +119,27 @@ start_bg() { # start_bg <name> <command...>
   setsid "$@" </dev/null >"${pidfile%.pid}.log" 2>&1 &
   echo $! >"$pidfile"
 }
-start_bg worker node dist/worker/main.js
+SLACK_PORT="${SLACK_PORT:-3000}" SLACK_STANDIN_PORT="${SLACK_STANDIN_PORT:-3001}"
+slack_api="http://127.0.0.1:$SLACK_STANDIN_PORT/api/"
+# A fresh stand-in each run: its record then holds this run's messages only.
+stop_pidfile "$STATE_DIR/slack-standin.pid" 10
+require_free_port "$SLACK_STANDIN_PORT" SLACK_STANDIN_PORT
+start_bg slack-standin "${standin_cmd[@]}" tools/slack-standin/main.ts --port "$SLACK_STANDIN_PORT" --token "$DEMO_BOT_TOKEN" --record "$record"
+wait_for 20 "the Slack stand-in" grep -q 'serving Slack' "$STATE_DIR/slack-standin.log" \
+  || die "the Slack stand-in did not start: $(tail -3 "$STATE_DIR/slack-standin.log")"
+printf 'SLACK_PORT=%s\nSLACK_STANDIN_PORT=%s\n' "$SLACK_PORT" "$SLACK_STANDIN_PORT" >"$slack_env"
+# The worker posts to the stand-in as it would to Slack; the cards link to this lab's Temporal UI.
+start_bg worker env SLACK_BOT_TOKEN="$DEMO_BOT_TOKEN" SLACK_API_URL="$slack_api" TEMPORAL_UI_URL="$ui" \
+  node dist/worker/main.js
 start_bg detector node --max-semi-space-size=1 dist/starter/detector-main.js
-log "worker and detector running (logs: $STATE_DIR/worker.log, $STATE_DIR/detector.log)"
+pid_alive "$STATE_DIR/slack-app.pid" || require_free_port "$SLACK_PORT" SLACK_PORT
+start_bg slack-app env SLACK_SIGNING_SECRET="$DEMO_SIGNING_SECRET" SLACK_BOT_TOKEN="$DEMO_BOT_TOKEN" \
+  SLACK_API_URL="$slack_api" SLACK_APPROVERS="$DEMO_APPROVER" SLACK_HOST=127.0.0.1 SLACK_PORT="$SLACK_PORT" \
+  node dist/slack/main.js
+slack_app_up() { curl -fsS --max-time 2 "http://127.0.0.1:$SLACK_PORT/healthz"; }
+wait_for 30 "the Slack app" slack_app_up || die "the Slack app did not start: $(tail -3 "$STATE_DIR/slack-app.log")"
+log "worker, detector, Slack app (http://127.0.0.1:$SLACK_PORT/slack/events) and Slack stand-in ($slack_api) running"
+log "logs: $STATE_DIR/{worker,detector,slack-app,slack-standin}.log; what Slack received: $record"
 sleep 2
 
 node="$(kubectl -n demo get pods -l app=web -o jsonpath='{.items[0].spec.nodeName}')"
@@ -92,18 +166,7 @@ cli status "$node"
 kubectl get nodes >&2
 kubectl -n demo get pods -o wide >&2
 log "workload recovery: demo/shop runs registry.lab/shop/web:1.0; a rollout to 1.1 (an image that panics)"
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: shop, namespace: demo }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: shop } }
-  template:
-    metadata: { labels: { app: shop } }
-    spec:
-      containers: [{ name: shop, image: registry.lab/shop/web:1.0 }]
-YAML
+shop_like shop 2
 kubectl -n demo rollout status deployment/shop --timeout=120s >&2
 kubectl -n demo set image deployment/shop shop=registry.lab/shop/web:1.1 >/dev/null
 log "the bad rollout crash-loops; the detector confirms it, the recovery diagnoses and rolls it back:"
@@ -114,4 +177,40 @@ done
 cli status Deployment/demo/shop | grep -E '"(phase|step)"|rolled back|log \(' >&2 || true
 kubectl -n demo rollout history deployment/shop >&2
 kubectl -n demo get deployment shop -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
+
+log "approval from Slack: demo/cart's rollback must now wait for a human (workload.rollback_requires_approval)"
+kubectl -n self-healing patch configmap self-healing-config --type merge \
+  -p '{"data":{"workload.rollback_requires_approval":"true"}}' >/dev/null
+kubectl -n demo rollout status deployment/cart --timeout=120s >&2
+kubectl -n demo set image deployment/cart cart=registry.lab/shop/web:1.1 >/dev/null
+cart=workload-recovery/Deployment/demo/cart
+log "the bad rollout of demo/cart crash-loops; the recovery diagnoses it and asks for approval in Slack:"
+standin show "$record" "$cart" request --wait-for Approve --timeout 120 >&2 || {
+  cli status Deployment/demo/cart | grep -E '"(phase|step)"' >&2 || true
+  die "no approval request for $cart reached the Slack stand-in (logs: $STATE_DIR/worker.log)"
+}
+cat >&2 <<MSG
+
+  That is the message the Slack stand-in received (chat.postMessage; every call: $record).
+  Approve it either way:
+    CLI:    node dist/starter/main.js approve Deployment/demo/cart --by <you>
+    Slack:  scripts/demo.sh click approve Deployment/demo/cart
+            (what Slack sends when $DEMO_APPROVER clicks Approve: a block_actions payload signed with
+            the app's signing secret, posted to http://127.0.0.1:$SLACK_PORT/slack/events;
+            add --curl to print it as a curl command instead)
+
+MSG
+log "clicking Approve as $DEMO_APPROVER, through the Slack app:"
+SLACK_SIGNING_SECRET="$DEMO_SIGNING_SECRET" standin click approve "$cart" --user "$DEMO_APPROVER" \
+  --app "http://127.0.0.1:$SLACK_PORT/slack/events" --record "$record" >&2 \
+  || die "the Slack app refused the click (log: $STATE_DIR/slack-app.log)"
+log "the Slack app's private answer to $DEMO_APPROVER (chat.postEphemeral):"
+standin show "$record" "$cart" answers --wait-for Approved --timeout 30 >&2 || true
+log "the recovery resumes:"
+cli watch Deployment/demo/cart || true
+log "the card, edited in place (chat.update of its ts; the latest edit):"
+standin show "$record" "$cart" updates --last --wait-for "Phase: Recovered" --timeout 30 >&2 || true
+log "the recovery's timeline, in the card's thread:"
+standin show "$record" "$cart" thread >&2 || true
+kubectl -n demo get deployment cart -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
 log "done. Open $ui to look around. Stop with: make demo-down && make lab-down"
