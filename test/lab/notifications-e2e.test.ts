@@ -12,8 +12,8 @@
  * long enough for the restarts of the last case.
  *
  * The last case restarts the lab's Temporal dev server (same port, same SQLite file; see
- * `restartDevServer`). That is safe in the shared lab: suites run one at a time in one Jest process
- * (jest.config.js), so no other suite has a call in flight, and the server keeps every history.
+ * `restartDevServer`). That is safe in the shared lab: the suites that use the dev server (test/lab)
+ * run one at a time, so no other suite has a call in flight, and the server keeps every history.
  *
  * The suite's nodes carry a NoSchedule taint, so no other pod lands on them and their drains are
  * empty. Its nodes, namespace, workflows and processes are removed afterwards.

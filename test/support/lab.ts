@@ -41,9 +41,10 @@ const labScripts = path.resolve(__dirname, '../../scripts/lab');
  * Stops the lab's Temporal dev server and starts it again on the same ports and the same SQLite
  * file (scripts/lab/temporal-down.sh, temporal-up.sh): what it had accepted (histories, timers,
  * task queues) is still there. Needs STATE_DIR, which scripts/test.sh exports. Safe inside the
- * test run because suites run one at a time in one Jest process: no other suite has a call in
- * flight, and every suite connects (or its clients reconnect) to the same address afterwards. The
- * server is started again even when stopping it failed.
+ * test run because the suites that use the dev server (test/lab) run one at a time and the others
+ * never use it: no other suite has a call in flight, and every suite connects (or its clients
+ * reconnect) to the same address afterwards. The server is started again even when stopping it
+ * failed.
  * @throws Error with the scripts' output when the server does not come back healthy.
  */
 export async function restartDevServer(): Promise<void> {
