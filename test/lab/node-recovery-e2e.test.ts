@@ -124,7 +124,8 @@ beforeAll(async () => {
     logDir,
     env: productEnv(),
   });
-  await detector.waitForOutput(/"message":"detector started".*"windowSeconds":10\b/);
+  // Field order is the logger's (pino writes the message last): match both fields on one line.
+  await detector.waitForOutput(/^(?=.*"message":"detector started")(?=.*"windowSeconds":10\b)/m);
   await waitForWorkerPolling(client, taskQueue, worker);
 }, 240_000);
 

@@ -153,11 +153,10 @@ export function classifySlackError(error: unknown, to: string): DeliveryError {
       return fail(`Slack answered HTTP ${status} to the message to ${to}`, status >= 500);
     }
     case ErrorCode.RequestError: {
-      const original = (error as { original?: Error }).original;
-      return fail(
-        `Slack could not be reached for the message to ${to}: ${original?.message ?? 'no answer'}`,
-        true,
-      );
+      // fetch's `TypeError: fetch failed` keeps the reason (ECONNREFUSED, ENOTFOUND) in its cause.
+      const original = (error as { original?: { message?: string; cause?: { message?: string } } }).original;
+      const reason = [original?.message, original?.cause?.message].filter(Boolean).join(': ');
+      return fail(`Slack could not be reached for the message to ${to}: ${reason || 'no answer'}`, true);
     }
     default:
       return fail(
