@@ -717,7 +717,13 @@ function stats(values: number[]): Stats {
 
 interface Results {
   machine: Machine & { loadAverageAtEnd: number[] };
-  lab: { kubernetes: string; config: Record<string, string>; escalationAfter: string[] };
+  lab: {
+    kubernetes: string;
+    config: Record<string, string>;
+    escalationAfter: string[];
+    /** Where the lab and the Slack app listened (the wrapper's defaults unless overridden). */
+    ports: { apiserver: string; temporal: string; slackApp: number };
+  };
   clicks: ClickResult;
   storms: StormResult[];
 }
@@ -748,6 +754,11 @@ async function main(): Promise<void> {
           'v1.36.3 (kube-apiserver, kube-controller-manager, kube-scheduler), etcd v3.6.16, kwok v0.8.0',
         config: configData('<the phase’s channel>', '<per phase>'),
         escalationAfter: settings.escalationAfter,
+        ports: {
+          apiserver: process.env.K8S_APISERVER_PORT ?? '',
+          temporal: process.env.TEMPORAL_ADDRESS ?? '',
+          slackApp: settings.slackPort,
+        },
       },
       clicks,
       storms,
@@ -807,6 +818,7 @@ else runs on it.
 - load average (1/5/15 min) at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}
   (other engineers' test runs may share the cores)
 - lab: the Temporal dev server (SQLite) and ${r.lab.kubernetes}, all on this machine
+  (apiserver port ${r.lab.ports.apiserver}, Temporal ${r.lab.ports.temporal}, the Slack app on port ${r.lab.ports.slackApp})
 - product: \`npm run worker\` and \`npm run slack\` as processes, built from src; Slack's Web API is a
   stand-in in the benchmark's process (bench/slack-standin.ts) that answers \`chat.postMessage\` with
   429 (\`Retry-After: 1\`) when it comes less than 1 s after the previous one in its channel
