@@ -169,6 +169,21 @@ describe('the Slack adapter', () => {
     expect(other && other.at < (incidents[1]?.at ?? 0)).toBe(true);
   });
 
+  it('keeps one pace when posts queued under a channel name meet sends to the ID Slack answered with', async () => {
+    const minIntervalMs = 60;
+    const slackPort = adapter({ minIntervalMs });
+    // Three cards queued before Slack has answered with #storm's ID; the first one's thread and
+    // edit then name the ID while the other two still drain under the name.
+    const posts = [1, 2, 3].map(() => slackPort.post('#storm', message));
+    const first = await posts[0]!;
+    await Promise.all([...posts, slackPort.reply(first, ['a']), slackPort.update(first, message)]);
+
+    const storm = slack.calls.filter((c) => c.args.channel === '#storm' || c.args.channel === first.channel);
+    expect(storm).toHaveLength(5);
+    const gaps = storm.slice(1).map((call, i) => call.at - (storm[i]?.at ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(minIntervalMs);
+  });
+
   it('fails retryably, without sending, when a conversation’s queue is longer than the bounded wait', async () => {
     const slackPort = adapter({ minIntervalMs: 50, maxQueueMs: 120 });
 

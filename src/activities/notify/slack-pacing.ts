@@ -71,6 +71,25 @@ export class ConversationPacer {
     }
   }
 
+  /**
+   * From now on `name` and `id` are one conversation with one queue: Slack answered a post to
+   * `#name` with the channel's ID, and later sends (edits, thread replies) name the ID. Sends
+   * already queued under either keep their order; none runs beside the other's.
+   */
+  alias(name: string, id: string): void {
+    const named = this.queues.get(name);
+    const identified = this.queues.get(id);
+    if (named && named === identified) return;
+    const shared = named ?? identified ?? { tail: Promise.resolve(), pending: 0, lastEnd: -Infinity };
+    if (named && identified) {
+      // Rare (the ID was also named directly): the next send waits for both queues' last.
+      named.tail = Promise.all([named.tail, identified.tail]).then(() => undefined);
+      named.lastEnd = Math.max(named.lastEnd, identified.lastEnd);
+    }
+    this.queues.set(name, shared);
+    this.queues.set(id, shared);
+  }
+
   private untilFree(queue: Queue): number {
     return queue.lastEnd + this.minIntervalMs - this.now();
   }

@@ -90,6 +90,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackPort {
         });
       }
       ids.set(channel, result.channel);
+      pacer.alias(channel, result.channel);
       return { channel: result.channel, ts: result.ts };
     },
     async update(ref: SlackMessageRef, message) {
