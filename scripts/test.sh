@@ -47,12 +47,13 @@ for part in "$results".*; do
   [ -s "$part" ] || die "Jest wrote no results to $part (exit $status)"
 done
 node -e '
-  const parts = process.argv.slice(2).map((file) => require(file));
+  const fs = require("node:fs");
+  const parts = process.argv.slice(2).map((file) => JSON.parse(fs.readFileSync(file, "utf8")));
   const merged = { ...parts[0], testResults: parts.flatMap((r) => r.testResults) };
   for (const key of ["numPassedTests", "numFailedTests", "numTotalTests", "numPassedTestSuites", "numFailedTestSuites", "numTotalTestSuites"])
     merged[key] = parts.reduce((sum, r) => sum + r[key], 0);
   merged.success = parts.every((r) => r.success);
-  require("node:fs").writeFileSync(process.argv[1], JSON.stringify(merged));
+  fs.writeFileSync(process.argv[1], JSON.stringify(merged));
   const failedSuites = merged.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
   console.log(`${merged.numPassedTests} passed, ${merged.numFailedTests + failedSuites} failed`);
 ' "$results" "$results".*

@@ -28,12 +28,23 @@ import {
   stopAllProductProcesses,
   waitForWorkerPolling,
 } from '../support/processes';
-import { loadLabKubeConfig, waitFor } from '../../tools/sim';
+import { conditionOf, createSimNode, loadLabKubeConfig, readNodeOrUndefined, waitFor } from '../../tools/sim';
 
 const runId = randomUUID().slice(0, 8);
 const taskQueue = `workload-e2e-${runId}`;
 const namespace = `shop-${runId}`;
 const configNamespace = `workload-e2e-config-${runId}`;
+/**
+ * The suite's pods run on two nodes of its own (labelled and tainted for this run): other suites
+ * sharing the lab leave nodes failing or being replaced, and a pod scheduled onto one of those
+ * never runs, so its failure would never show.
+ */
+const runLabel = 'workload-e2e.self-healing.test/run';
+const ownNodes = [`wl-${runId}-a`, `wl-${runId}-b`];
+const placement = {
+  nodeSelector: { [runLabel]: runId },
+  tolerations: [{ key: runLabel, operator: 'Equal', value: runId, effect: 'NoSchedule' }],
+};
 const config = {
   'workload.confirmation_window': '3',
   'workload.stable_window': '10',
@@ -71,6 +82,7 @@ beforeAll(async () => {
   await registerSearchAttributes(connection, 'default');
   for (const name of [namespace, configNamespace])
     await core.createNamespace({ body: { metadata: { name } } });
+  await createOwnNodes();
   await core.createNamespacedConfigMap({
     namespace: configNamespace,
     body: { metadata: { name: 'self-healing-config' }, data: config },
@@ -102,8 +114,31 @@ afterAll(async () => {
     .catch(() => undefined);
   for (const name of [namespace, configNamespace])
     await core?.deleteNamespace({ name }).catch(() => undefined);
+  for (const name of ownNodes) await core?.deleteNode({ name }).catch(() => undefined);
   await connection?.close();
 }, 120_000);
+
+async function createOwnNodes(): Promise<void> {
+  for (const name of ownNodes) {
+    await createSimNode(kc, name);
+    await core.patchNode(
+      {
+        name,
+        body: {
+          metadata: { labels: { [runLabel]: runId } },
+          spec: { taints: [{ key: runLabel, value: runId, effect: 'NoSchedule' }] },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+  await waitFor(
+    `nodes ${ownNodes.join(', ')} Ready`,
+    () => Promise.all(ownNodes.map((name) => readNodeOrUndefined(kc, name))),
+    (found) => found.every((n) => conditionOf(n, 'Ready')?.status === 'True'),
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
 
 async function terminate(workflowId: string): Promise<void> {
   try {
@@ -142,7 +177,7 @@ async function createDeployment(name: string, app: V1Container): Promise<Workloa
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [app] } },
+        template: { metadata: { labels: { app: name } }, spec: { ...placement, containers: [app] } },
       },
     },
   });
@@ -249,7 +284,10 @@ test("a StatefulSet's bad rollout is rolled back to its previous ControllerRevis
           replicas: 2,
           serviceName: name,
           selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [container(GOOD)] } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { ...placement, containers: [container(GOOD)] },
+          },
         },
       },
     });
@@ -292,7 +330,7 @@ test('a failing bare pod is reported and left untouched', async () => {
   await withProcessLogs(async () => {
     const pod = await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'lonely' }, spec: { containers: [container(CRASHING)] } },
+      body: { metadata: { name: 'lonely' }, spec: { ...placement, containers: [container(CRASHING)] } },
     });
     const result = await recoveryOf(
       { kind: 'Pod', namespace, name: 'lonely' },
@@ -313,7 +351,10 @@ test('a crash-looping DaemonSet in kube-system is reported, not deleted', async 
         metadata: { name },
         spec: {
           selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [container(CRASHING)] } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { ...placement, containers: [container(CRASHING)] },
+          },
         },
       },
     });
