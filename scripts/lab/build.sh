@@ -6,4 +6,5 @@ log "building the lab into $CACHE_ROOT (first time on a new machine: ~30-45 min 
 "$REPO_ROOT/scripts/lab/build-temporal-cli.sh" >/dev/null
 "$REPO_ROOT/scripts/lab/build-test-server.sh" >/dev/null
 "$REPO_ROOT/scripts/lab/build-k8s.sh" >/dev/null
+"$REPO_ROOT/scripts/lab/build-prometheus.sh" >/dev/null
 log "lab binaries ready ($((SECONDS - started)) s)"

@@ -12,6 +12,7 @@ STATE_DIR="${STATE_DIR:-${SELF_HEALING_STATE:-$REPO_ROOT/.lab}}"
 NODE_VERSION="${NODE_VERSION:-24.22.3}"
 TEMPORAL_CLI_VERSION="1.5.1"
 TEMPORAL_TEST_SERVER_VERSION="1.38.0"
+PROMETHEUS_MODULE_VERSION="v0.316.0"   # Prometheus v3.16.0
 TEMPORAL_SEARCH_ATTRIBUTES="SelfHealingTarget=Keyword SelfHealingKind=Keyword SelfHealingPhase=Keyword SelfHealingSeverity=Keyword SelfHealingEscalation=Int"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
