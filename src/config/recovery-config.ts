@@ -5,15 +5,16 @@
  * good one (see ./config-source.ts).
  *
  * The design's keys stay flat. Each area the design does not cover gets a section of dotted keys,
- * `<area>.<key>` (today `workload.*`), validated by the same schema. Secrets (tokens, signing
- * secrets, passwords, routing keys) never go in the ConfigMap: a key that looks like one is
- * rejected; they come from a Secret mounted as environment.
+ * `<area>.<key>` (`workload.*`, `alerts.*`, `escalation.*`, `analysis.*`), validated by the same
+ * schema. Secrets (tokens, signing secrets, passwords, routing keys) never go in the ConfigMap: a
+ * key that looks like one is rejected; they come from a Secret mounted as environment.
  */
 import { z } from 'zod';
 import { bool, seconds } from './values';
 import { describeIssues } from './env';
 import { QUANTITY } from '../domain/quantity';
 import { alertsSection, escalationSection } from './notification-config';
+import { analysisSection } from './analysis-config';
 
 /** A memory quantity (`512Mi`, `4Gi`, `1G`, bytes), kept as written; {@link quantityBytes} reads it. */
 const quantity = (def: string) =>
@@ -70,6 +71,7 @@ export const ConfigSections = {
   workload: workloadSection,
   alerts: alertsSection,
   escalation: escalationSection,
+  analysis: analysisSection,
 } as const;
 
 /** Every key a ConfigMap may hold: the flat keys, and each section's keys as `<area>.<key>`. */
@@ -135,6 +137,8 @@ export const recoveryConfigSchema = z
     workload: workloadSection.prefault({}),
     alerts: alertsSection.prefault({}),
     escalation: escalationSection.prefault({}),
+    /** The analysis engine over Prometheus (./analysis-config.ts, docs/analysis.md). */
+    analysis: analysisSection.prefault({}),
   })
   .strict();
 
