@@ -1,7 +1,8 @@
 /**
  * The narrow interfaces activities use to reach the outside world, in the product's own words:
- * nodes, pods, PDBs, workloads, Events, node providers, notifications. Adapters implement them
- * (src/activities/kubernetes for the cluster); tests hand in typed fakes where the point is the
+ * nodes, pods, PDBs, workloads, Events, node providers, notifications, metrics
+ * (./metrics-source/port.ts). Adapters implement them (src/activities/kubernetes for the cluster,
+ * ./metrics-source/prometheus.ts for Prometheus); tests hand in typed fakes where the point is the
  * logic above them.
  */
 import type {
@@ -16,6 +17,7 @@ import type {
 } from '../domain';
 import type { WorkloadSnapshot } from './workload/snapshot';
 export type { DeliveryError } from './notify/errors';
+export type { MetricSource, InstantSample, RangeSeries, ParseVerdict } from './metrics-source/port';
 
 export { MANAGER } from '../domain/labels';
 
