@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm run bench:analysis`: the analysis engine on synthetic series; no lab, no Prometheus (a fake
+# metric source answers from memory). Builds the benchmarks and runs bench/analysis.ts.
+# Results: docs/benchmarks/analysis.{md,json}.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$REPO_ROOT"
+PATH="$("$REPO_ROOT/scripts/lab/node.sh"):$PATH"
+export PATH
+
+npx tsc -p tsconfig.bench.json
+node dist/bench/bench/analysis.js "$@"
+# JSON.stringify lays arrays out otherwise than the repository's format check wants.
+npx prettier --log-level warn --write "${BENCH_OUT_DIR:-docs/benchmarks}/analysis.json"
