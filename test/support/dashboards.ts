@@ -79,24 +79,27 @@ export function loadDashboards(): DashboardFile[] {
  * Replaces `$name`, `${name}` and `${name:format}` with {@link variableValues}.
  * @throws Error naming a variable that has no value here, so a new one is noticed.
  */
-export function substituteVariables(expr: string): string {
+export function substituteVariables(expr: string, overrides: Record<string, string> = {}): string {
   return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => {
     const name = braced ?? bare ?? '';
-    const value = variableValues[name];
+    const value = overrides[name] ?? variableValues[name];
     if (value === undefined) throw new Error(`no value for the Grafana variable ${whole} in: ${expr}`);
     return value;
   });
 }
 
-/** Every panel's every query, variables replaced, in file and panel order. */
-export function dashboardQueries(): DashboardQuery[] {
+/**
+ * Every panel's every query, variables replaced, in file and panel order.
+ * @param overrides values for some variables, e.g. a lab test's `__rate_interval` spanning its run.
+ */
+export function dashboardQueries(overrides: Record<string, string> = {}): DashboardQuery[] {
   return loadDashboards().flatMap(({ name, dashboard }) =>
     dashboard.panels.flatMap((panel) =>
       (panel.targets ?? []).map((target) => ({
         dashboard: name,
         panel: panel.title,
         refId: target.refId,
-        expr: substituteVariables(target.expr),
+        expr: substituteVariables(target.expr, overrides),
       })),
     ),
   );
