@@ -21,6 +21,7 @@ import {
   backendsMetricsPort,
   createBackend,
   endpointsOf,
+  generateLoad,
   httpGet,
   isPodReady,
   knobAnnotations,
@@ -29,6 +30,7 @@ import {
   waitFor,
 } from '../../tools/sim';
 import { samplesOf } from '../../tools/sim/prometheus';
+import { labStateDir } from '../support/lab';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const namespace = `lab-backends-${Date.now().toString(36)}`;
@@ -220,11 +222,24 @@ test('the metrics count every answer by backend and code, with its duration, and
   );
   expect(ours('lab_backend_instances', 'counted')[0]?.value).toBe(1);
 
-  const stateDir = process.env.STATE_DIR ?? '.lab';
   const targets: unknown = JSON.parse(
-    readFileSync(path.join(stateDir, 'prometheus/targets/lab-backends.json'), 'utf8'),
+    readFileSync(path.join(labStateDir(), 'prometheus/targets/lab-backends.json'), 'utf8'),
   );
   expect(targets).toEqual([
     { targets: [`127.0.0.1:${backendsMetricsPort()}`], labels: { job: 'lab-backends' } },
   ]);
+});
+
+test('the load generator spreads its requests a second over the Service’s ready endpoints', async () => {
+  await createBackend(kc, namespace, 'loaded', { replicas: 2, latencyMs: 20 });
+  const endpoints = await readyEndpoints('loaded', 2);
+  const result = await generateLoad(kc, namespace, 'loaded', { rps: 40, durationMs: 1_000 });
+  expect(result.sent).toBe(40);
+  expect(result).toMatchObject({ byStatus: { '200': result.sent }, errors: {}, noEndpoint: 0 });
+  expect(Object.keys(result.byPod).sort()).toEqual(endpoints.map((e) => e.pod));
+  expect(result.latenciesMs[0]).toBeGreaterThanOrEqual(20);
+  const counted = samplesOf(await backendsMetrics(), 'lab_backend_http_requests_total').filter(
+    (s) => s.labels.namespace === namespace && s.labels.backend === 'loaded',
+  );
+  expect(counted.map((s) => [s.labels.code, s.value])).toEqual([['200', result.sent]]);
 });

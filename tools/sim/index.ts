@@ -40,6 +40,8 @@ export {
   knobAnnotations,
 } from './backends/client';
 export type { Answer, BackendSpec, Endpoint } from './backends/client';
+export { generateLoad } from './backends/load';
+export type { LoadOptions, LoadResult } from './backends/load';
 
 /** Labels, finalizers and values shared with lab/k8s/kwok-config.yaml and scripts/lab/k8s-up.sh. */
 export const Sim = {
