@@ -11,7 +11,7 @@ export PATH := $(NODE_BIN):$(PATH)
 help:
 	@echo "make demo        start the lab and the product; a node recovery, a bad rollout rolled back, an approval through Slack"
 	@echo "make test        every check and test suite on a lab of its own"
-	@echo "make lab-up      start the Temporal dev server (UI :8233) and the simulated cluster"
+	@echo "make lab-up      start the Temporal dev server (UI :8233), the simulated cluster and its HTTP backends"
 	@echo "make lab-down    stop them (Temporal history is kept in .lab/temporal)"
 	@echo "make lab-build   build the lab binaries into ~/.cache/self-healing (first time ~30-45 min)"
 

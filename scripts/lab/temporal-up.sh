@@ -5,6 +5,7 @@ source "$(dirname "$0")/common.sh"
 
 PORT="${TEMPORAL_PORT:-7233}"
 UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+METRICS_PORT="${TEMPORAL_SERVER_METRICS_PORT:-8234}"
 dir="$STATE_DIR/temporal"
 pidfile="$dir/temporal.pid"
 mkdir -p "$dir"
@@ -18,10 +19,11 @@ else
   stop_pidfile "$pidfile" 2
   require_free_port "$PORT" TEMPORAL_PORT
   require_free_port "$UI_PORT" TEMPORAL_UI_PORT
+  require_free_port "$METRICS_PORT" TEMPORAL_SERVER_METRICS_PORT
   sa_flags=()
   for attribute in $TEMPORAL_SEARCH_ATTRIBUTES; do sa_flags+=(--search-attribute "$attribute"); done
   # setsid: the server outlives this script and is stopped by temporal-down.sh through its pid file.
-  setsid "$cli" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
+  setsid "$cli" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" --metrics-port "$METRICS_PORT" \
     --db-filename "$dir/dev.sqlite" --sqlite-pragma journal_mode=WAL \
     --log-level warn "${sa_flags[@]}" \
     </dev/null >"$dir/server.log" 2>&1 &

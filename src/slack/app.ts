@@ -50,6 +50,15 @@ export interface SlackAppDeps {
   socketMode?: { appToken: string };
   /** Milliseconds since the epoch, for request freshness and caches. @default Date.now */
   now?: () => number;
+  /** Told about every refused request and every click's result (the app's metrics). */
+  observer?: SlackObserver;
+}
+
+export interface SlackObserver {
+  /** A request refused before Bolt saw it, with its HTTP status. */
+  refused(status: number): void;
+  /** A click taken (`accepted`) or not (`not_allowed`, `refused`: the recovery did not take it). */
+  clicked(action: string, result: 'accepted' | 'not_allowed' | 'refused'): void;
 }
 
 export interface SlackApp {
@@ -102,6 +111,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
           bodyLimit: BODY_LIMIT,
           logger: deps.logger,
           ...(deps.now ? { now: deps.now } : {}),
+          ...(deps.observer ? { onRefused: (status: number) => deps.observer?.refused(status) } : {}),
         },
         (req, res) => receiver.requestListener(req, res),
       );
@@ -156,6 +166,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     }),
     clicks: new RecentKeys(CLICK_MEMORY_MS, deps.now),
     logger: deps.logger,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   };
   const decide = decisionListener(listenerDeps);
   app.action(SlackActionIds.approve, decide);

@@ -19,6 +19,7 @@ import { errorText } from '../logging';
 import { acknowledgeUpdate, approveUpdate } from '../workflows/messages';
 import type { ApproverCheck } from './approvers';
 import type { RecentKeys } from './recent-keys';
+import type { SlackObserver } from './app';
 import { explainRefusal } from './refusals';
 
 export interface ListenerDeps {
@@ -27,6 +28,7 @@ export interface ListenerDeps {
   /** Clicks handled lately, by trigger ID: Slack may deliver one click more than once. */
   clicks: RecentKeys;
   logger: Logger;
+  observer?: Pick<SlackObserver, 'clicked'>;
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -113,6 +115,7 @@ async function handleClick(
   const verdict = await deps.mayDecide(click.user);
   if (!verdict.allowed) {
     deps.logger.warn('slack click refused: not an approver', { ...context, why: verdict.why });
+    deps.observer?.clicked(kind.verb, 'not_allowed');
     return tell(`You are not allowed to ${kind.verb} recoveries: ${verdict.why}. Nothing was changed.`);
   }
   if (!RECOVERY_ID.test(click.workflowId)) {
@@ -123,10 +126,12 @@ async function handleClick(
     const handle = deps.workflows.getHandle(click.workflowId);
     const status = await kind.send(handle, `slack:${click.user}`, `slack/${click.key}`);
     deps.logger.info('slack answer sent to the recovery', context);
+    deps.observer?.clicked(kind.verb, 'accepted');
     await tell(kind.done(status));
   } catch (error) {
     const refusal = await explainRefusal(deps.workflows, click.workflowId, error);
     if (refusal.transient) deps.clicks.delete(click.key);
+    deps.observer?.clicked(kind.verb, 'refused');
     const log = refusal.transient ? deps.logger.warn : deps.logger.info;
     log.call(deps.logger, 'slack answer not taken by the recovery', {
       ...context,

@@ -4,13 +4,22 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { connectionOptions } from '../config/connection';
+import { loadMetricsEnv } from '../config/metrics-env';
 import { loadSlackAppEnv } from '../config/slack-app-env';
+import { createMetricsRegistry } from '../metrics/registry';
+import { serveMetrics } from '../metrics/server';
+import { slackMetrics } from '../metrics/slack';
 import { jsonLogger } from '../logging';
 import { createSlackApp } from './app';
 
 async function main(): Promise<void> {
   const env = loadSlackAppEnv(process.env);
+  const metricsEnv = loadMetricsEnv(process.env, 'slack');
   const logger = jsonLogger();
+  const registry = createMetricsRegistry();
+  const metrics =
+    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
+  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
   const connection = await Connection.connect(await connectionOptions(env.temporal));
   try {
     const app = createSlackApp({
@@ -20,6 +29,7 @@ async function main(): Promise<void> {
       approvers: { users: env.SLACK_APPROVERS, groups: env.SLACK_APPROVER_GROUPS },
       temporal: new Client({ connection, namespace: env.temporal.TEMPORAL_NAMESPACE }),
       logger,
+      observer: slackMetrics(registry),
       ...(env.SLACK_SOCKET_MODE && env.SLACK_APP_TOKEN
         ? { socketMode: { appToken: env.SLACK_APP_TOKEN } }
         : {}),
@@ -34,6 +44,7 @@ async function main(): Promise<void> {
     await app.stop();
   } finally {
     await connection.close();
+    await metrics?.close();
   }
 }
 

@@ -32,6 +32,8 @@ export interface RequestGuardOptions {
   logger: Logger;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
+  /** Told the status of every refused request. */
+  onRefused?: (status: number) => void;
 }
 
 /** A request whose raw body was read: Bolt's HTTPReceiver uses `rawBody` instead of reading it again. */
@@ -92,6 +94,7 @@ export function guardSlackRequests(
           path: req.url,
           retryNum: req.headers['x-slack-retry-num'],
         });
+        options.onRefused?.(refusal.status);
         // A body left unread (oversized) is not drained: the connection closes after the answer.
         res.writeHead(refusal.status, refusal.status === 413 ? { connection: 'close' } : {}).end();
       },

@@ -7,6 +7,14 @@ import { Client, Connection } from '@temporalio/client';
 import { createClusterConfigSource } from '../activities/kubernetes/live-config-source';
 import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
 import { ConfigError, loadEnv } from '../config/env';
+import { loadMetricsEnv } from '../config/metrics-env';
+import { observeKubernetesCalls } from '../activities/kubernetes/api-metrics';
+import {
+  createMetricsRegistry,
+  kubernetesCallMetrics,
+  registerDetectorMetrics,
+  serveMetrics,
+} from '../metrics';
 import { errorText, jsonLogger } from '../logging';
 import { connectionOptions } from '../config/connection';
 import { createDetector } from './detector';
@@ -14,7 +22,10 @@ import { stormRelay } from './storm-relay';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
+  const metricsEnv = loadMetricsEnv(process.env, 'detector');
   const logger = jsonLogger();
+  const registry = createMetricsRegistry();
+  observeKubernetesCalls(kubernetesCallMetrics(registry));
   const kubernetes = createDetectorKubernetes(loadKubeConfig(env.KUBECONFIG), logger);
   const connection = await Connection.connect(await connectionOptions(env));
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
@@ -30,6 +41,10 @@ async function main(): Promise<void> {
   });
 
   detector.subscribe(stormRelay(client, env.TEMPORAL_TASK_QUEUE, logger));
+  registerDetectorMetrics({ registry, detector, client, taskQueue: env.TEMPORAL_TASK_QUEUE, logger });
+  const metrics =
+    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
+  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -40,6 +55,7 @@ async function main(): Promise<void> {
       await detector.stop();
       await configSource.stop();
       await connection.close();
+      await metrics?.close();
       logger.info('detector stopped');
       process.exit(0);
     })();

@@ -2,10 +2,13 @@
  * Builds a worker that runs the recovery workflows and their activities. Testable: the connection,
  * activities and (optionally) a prebuilt workflow bundle are passed in.
  */
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { InjectedSinks, NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import type { Activities } from '../activities';
 import { defaultRecoveryConfig } from '../config/recovery-config';
+import { recoveryMetricsSinks } from '../metrics';
+import type { RecoveryMetricsSinks } from '../workflows/sinks';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -22,6 +25,8 @@ export interface CreateWorkerOptions {
    * @default config default `api_max_concurrency` (10)
    */
   activitySlots?: number;
+  /** Where the workflows' metrics go. @default a registry nobody serves */
+  sinks?: InjectedSinks<RecoveryMetricsSinks>;
 }
 
 /** Path the worker bundles workflows from (works from `src` under ts-jest/swc and from `dist`). */
@@ -37,6 +42,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    sinks: options.sinks ?? recoveryMetricsSinks(new Registry()),
     workflowBundle,
     shutdownGraceTime: options.shutdownGraceTime ?? '20s',
     maxConcurrentActivityTaskExecutions: options.activitySlots ?? defaultRecoveryConfig.api_max_concurrency,

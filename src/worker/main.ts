@@ -9,6 +9,11 @@ import { createTemporalBudget } from '../activities/budget';
 import { createClusterConfigSource } from '../activities/kubernetes/live-config-source';
 import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernetes/watch';
 import { loadEnv } from '../config/env';
+import { loadMetricsEnv } from '../config/metrics-env';
+import { observeKubernetesCalls } from '../activities/kubernetes/api-metrics';
+import { observeDeliveries } from '../activities/notify/delivery-metrics';
+import { createMetricsRegistry, kubernetesCallMetrics, recoveryMetricsSinks, serveMetrics } from '../metrics';
+import { deliveryMetrics } from '../metrics/notifications';
 import { describeNotifyEnv, loadNotifyEnv } from '../config/notify-env';
 import { jsonLogger } from '../logging';
 import { connectionOptions } from '../config/connection';
@@ -20,13 +25,37 @@ async function main(): Promise<void> {
   const env = loadEnv(process.env);
   // Checked before anything starts: a channel switched on without its credentials stops the worker.
   const notifyEnv = loadNotifyEnv(process.env);
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const metricsEnv = loadMetricsEnv(process.env, 'worker');
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      // The SDK's own worker metrics (task slots, latencies, polls), in Prometheus' conventions.
+      ...(metricsEnv.temporalPort > 0
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: `${metricsEnv.host}:${metricsEnv.temporalPort}`,
+                countersTotalSuffix: true,
+                unitSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : {}),
+    },
+  });
+  const registry = createMetricsRegistry();
+  observeKubernetesCalls(kubernetesCallMetrics(registry));
+  observeDeliveries(deliveryMetrics(registry));
+  const metrics =
+    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
   const kubeConfig = loadKubeConfig(env.KUBECONFIG);
 
   // The same live config as the detector; read before the first activity, so no call runs under
   // defaults the ConfigMap overrides (an opt-out label, say).
   const logger = jsonLogger();
   logger.info('notification channels', describeNotifyEnv(notifyEnv));
+  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
   const configSource = createClusterConfigSource(
     createDetectorKubernetes(kubeConfig, logger, WORKER_COMPONENT),
     { name: env.SELF_HEALING_CONFIG_NAME, namespace: env.SELF_HEALING_CONFIG_NAMESPACE },
@@ -49,6 +78,7 @@ async function main(): Promise<void> {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       // The API limiter follows api_max_concurrency live; the worker's activity slots at its start.
       activitySlots: configSource.current().api_max_concurrency,
+      sinks: recoveryMetricsSinks(registry),
       activities: createActivities({
         cluster,
         workloads: cluster,
@@ -67,6 +97,7 @@ async function main(): Promise<void> {
     await configSource.stop();
     await connection.close();
     await nativeConnection.close();
+    await metrics?.close();
   }
 }
 

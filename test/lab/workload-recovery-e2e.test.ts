@@ -20,6 +20,8 @@ import { registerSearchAttributes } from '../../src/starter/register-search-attr
 import { disruptionBudgetWorkflowId, workloadRecoveryWorkflowId } from '../../src/workflows/ids';
 import { statusQuery } from '../../src/workflows/messages';
 import { devServerAddress } from '../support/lab';
+import { dashboardQueries } from '../support/dashboards';
+import { announceTargets, freePort, promQuery, scrape, total, withdrawTargets } from '../support/metrics';
 import type { ProductProcess } from '../support/processes';
 import {
   buildProduct,
@@ -72,6 +74,9 @@ let buildDir: string | undefined;
 let worker: ProductProcess;
 let detector: ProductProcess;
 const started: WorkloadTarget[] = [];
+/** The results of the suite's recoveries, for the metrics' exact counts. */
+const results: WorkloadRecoveryResult[] = [];
+const ports = { worker: 0, temporal: 0, detector: 0 };
 
 beforeAll(async () => {
   kc = loadLabKubeConfig();
@@ -96,13 +101,36 @@ beforeAll(async () => {
     SELF_HEALING_CONFIG_NAME: 'self-healing-config',
     SELF_HEALING_CONFIG_NAMESPACE: configNamespace,
   };
-  worker = startProductProcess({ buildDir, entrypoint: 'worker', name: 'worker', logDir, env });
-  detector = startProductProcess({ buildDir, entrypoint: 'detector', name: 'detector', logDir, env });
+  for (const key of ['worker', 'temporal', 'detector'] as const) ports[key] = await freePort();
+  const metrics = (port: number) => ({
+    METRICS_PORT: String(port),
+    TEMPORAL_METRICS_PORT: String(ports.temporal),
+  });
+  worker = startProductProcess({
+    buildDir,
+    entrypoint: 'worker',
+    name: 'worker',
+    logDir,
+    env: { ...env, ...metrics(ports.worker) },
+  });
+  detector = startProductProcess({
+    buildDir,
+    entrypoint: 'detector',
+    name: 'detector',
+    logDir,
+    env: { ...env, ...metrics(ports.detector) },
+  });
+  announceTargets(`workload-e2e-${runId}`, [
+    { job: 'self-healing-worker', port: ports.worker },
+    { job: 'self-healing-worker-temporal', port: ports.temporal },
+    { job: 'self-healing-detector', port: ports.detector },
+  ]);
   await detector.waitForOutput(/"message":"detector started"/);
   await waitForWorkerPolling(client, taskQueue, worker);
 }, 240_000);
 
 afterAll(async () => {
+  withdrawTargets(`workload-e2e-${runId}`);
   await stopAllProductProcesses();
   if (buildDir) removeBuild(buildDir);
   if (client) {
@@ -222,6 +250,7 @@ async function recoveryOf(workload: WorkloadTarget, fixture?: string): Promise<W
     { timeoutMs: 90_000 },
   );
   const result = (await handle.result()) as WorkloadRecoveryResult;
+  results.push(result);
   if (record && fixture) {
     const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
     await writeFile(
@@ -363,3 +392,56 @@ test('a crash-looping DaemonSet in kube-system is reported, not deleted', async 
     expect(result.actions.join('\n')).not.toMatch(/evicted pod|deleted pod|restarted the rollout/);
   });
 }, 240_000);
+
+describe('metrics', () => {
+  test("the worker's and the detector's metrics count exactly the recoveries that ran, and Prometheus scraped them", async () => {
+    expect(results.length).toBeGreaterThan(0);
+    const outcomes = new Map<string, number>();
+    for (const r of results) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
+
+    const startedSamples = await scrape(ports.worker, 'self_healing_recoveries_started_total');
+    expect(total(startedSamples, { kind: 'workload' })).toBe(results.length);
+    const finished = await scrape(ports.worker, 'self_healing_recoveries_finished_total');
+    for (const [outcome, count] of outcomes)
+      expect([outcome, total(finished, { kind: 'workload', outcome })]).toEqual([outcome, count]);
+    expect(total(finished)).toBe(results.length);
+    const durations = await scrape(ports.worker, 'self_healing_recovery_duration_seconds_count');
+    expect(total(durations, { kind: 'workload' })).toBe(results.length);
+    // Every recovery started from a confirmed finding of the detector's.
+    const findings = await scrape(ports.detector, 'self_healing_detector_findings_total');
+    expect(total(findings)).toBeGreaterThanOrEqual(results.length);
+    // The worker's Kubernetes calls, by verb: the rollbacks patched, the reads got.
+    const calls = await scrape(ports.worker, 'self_healing_kubernetes_requests_total');
+    expect(total(calls, { verb: 'patch' })).toBeGreaterThan(0);
+    expect(total(calls, { verb: 'get', code: '200' })).toBeGreaterThan(0);
+    // The Temporal SDK's own worker metrics, on their port.
+    expect((await scrape(ports.temporal, 'temporal_workflow_completed_total')).length).toBeGreaterThan(0);
+
+    // The lab's Prometheus sees the same numbers (it scrapes every 2 s).
+    const run = `run="workload-e2e-${runId}"`;
+    await waitFor(
+      'Prometheus to scrape the final counts',
+      () => promQuery(`sum(self_healing_recoveries_finished_total{${run}})`),
+      (series) => series[0]?.value === results.length,
+      { timeoutMs: 30_000, intervalMs: 1_000 },
+    );
+    const up = await promQuery(`up{${run}}`);
+    expect(up.map((s) => [s.metric.job, s.value]).sort()).toEqual([
+      ['self-healing-detector', 1],
+      ['self-healing-worker', 1],
+      ['self-healing-worker-temporal', 1],
+    ]);
+  });
+
+  test("every query of the four dashboards returns data from the lab's Prometheus after these recoveries", async () => {
+    // Rates over the suite's few minutes, as Grafana's $__rate_interval would span a short range.
+    const queries = dashboardQueries({ __rate_interval: '10m', __interval: '10m' });
+    expect(queries.length).toBeGreaterThan(40);
+    const empty: string[] = [];
+    for (const q of queries) {
+      const series = await promQuery(q.expr);
+      if (!series.some((s) => Number.isFinite(s.value))) empty.push(`${q.dashboard} / ${q.panel}: ${q.expr}`);
+    }
+    expect(empty).toEqual([]);
+  });
+});

@@ -29,6 +29,11 @@ export function devServerAddress(): string {
   return required('TEMPORAL_ADDRESS', RUN_HINT);
 }
 
+/** The lab's state folder (`STATE_DIR`), where its processes keep pid files, logs and target files. */
+export function labStateDir(): string {
+  return required('STATE_DIR', RUN_HINT);
+}
+
 /** Port of the lab's Temporal Web UI. */
 export function devServerUiPort(): number {
   return Number(required('TEMPORAL_UI_PORT', RUN_HINT));

@@ -103,7 +103,8 @@ export function startProductProcess(options: StartOptions): ProductProcess {
   const { NODE_OPTIONS: _nodeOptions, ...inherited } = process.env;
   const child = spawn(process.execPath, [path.join(options.buildDir, Entrypoints[options.entrypoint])], {
     cwd: repoRoot,
-    env: { ...inherited, ...options.env },
+    // No metrics endpoints unless the test asks (ports fixed by default would clash between processes).
+    env: { METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...inherited, ...options.env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

@@ -28,6 +28,20 @@ export type { ImageBehaviour } from './registry';
 export { Kubelet } from './kubelet/conventions';
 export type { VerdictReason } from './kubelet/conventions';
 export { OOM_LOG_LINE } from './kubelet/judge';
+export { Backends } from './backends/conventions';
+export {
+  backendDeployment,
+  backendService,
+  backendsMetrics,
+  backendsMetricsPort,
+  createBackend,
+  endpointsOf,
+  httpGet,
+  knobAnnotations,
+} from './backends/client';
+export type { Answer, BackendSpec, Endpoint } from './backends/client';
+export { generateLoad } from './backends/load';
+export type { LoadOptions, LoadResult } from './backends/load';
 
 /** Labels, finalizers and values shared with lab/k8s/kwok-config.yaml and scripts/lab/k8s-up.sh. */
 export const Sim = {

@@ -4,6 +4,7 @@
  */
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import { classifyKubeError, isNotFound } from '../errors';
+import { observeLimiterWait } from './api-metrics';
 import type { ApiLimiter } from './limiter';
 import { createApiLimiter } from './limiter';
 
@@ -23,18 +24,26 @@ export function createApiCalls(
     qps: defaultRecoveryConfig.api_qps,
   }),
 ): ApiCalls {
+  /** Runs `call` through the limiter, reporting how long it waited there. */
+  const run = <T>(call: () => Promise<T>): Promise<T> => {
+    const queued = performance.now();
+    return limiter.run(() => {
+      observeLimiterWait((performance.now() - queued) / 1000);
+      return call();
+    });
+  };
   return {
-    bounded: (call) => limiter.run(call),
+    bounded: (call) => run(call),
     async api(what, call) {
       try {
-        return await limiter.run(call);
+        return await run(call);
       } catch (error) {
         throw classifyKubeError(error, what);
       }
     },
     async apiOrGone(what, call) {
       try {
-        return await limiter.run(call);
+        return await run(call);
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw classifyKubeError(error, what);

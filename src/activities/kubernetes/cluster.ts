@@ -6,6 +6,7 @@
  * failure is classified once, in ../errors.ts.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { makeApiClient } from './api-metrics';
 import { AppsV1Api, AutoscalingV2Api, BatchV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import { MANAGER } from '../../domain/labels';
@@ -44,13 +45,13 @@ export function createKubernetesCluster(
   kubeConfig: KubeConfig,
   options: KubernetesClusterOptions = {},
 ): KubernetesPorts {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const core = makeApiClient(kubeConfig, CoreV1Api);
+  const apps = makeApiClient(kubeConfig, AppsV1Api);
   const { optOutLabel: label = defaultRecoveryConfig.opt_out_label } = options;
   const calls = createApiCalls(options.limiter);
-  const pdbs = createPdbs(core, kubeConfig.makeApiClient(PolicyV1Api), calls);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
+  const pdbs = createPdbs(core, makeApiClient(kubeConfig, PolicyV1Api), calls);
+  const batch = makeApiClient(kubeConfig, BatchV1Api);
+  const autoscaling = makeApiClient(kubeConfig, AutoscalingV2Api);
   return {
     ...createNodes(core, calls, typeof label === 'function' ? label : () => label),
     ...createPods(core, calls, new WorkloadResolver(apps, calls), pdbs),

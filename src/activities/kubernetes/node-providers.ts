@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, V1Node, V1Taint } from '@kubernetes/client-node';
+import { makeApiClient } from './api-metrics';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { NodeProviderName } from '../../config/recovery-config';
 import { classifyKubeError, statusOf } from '../errors';
@@ -49,7 +50,7 @@ export function createNodeProvider(
   options: NodeProviderOptions = {},
 ): NodeProvider {
   const calls = createApiCalls(options.limiter);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const core = makeApiClient(kubeConfig, CoreV1Api);
   switch (name) {
     case 'none':
       return {
@@ -63,7 +64,7 @@ export function createNodeProvider(
     case 'delete-node':
       return deleteNodeProvider(core, calls);
     case 'cluster-api':
-      return clusterApiProvider(core, kubeConfig.makeApiClient(CustomObjectsApi), calls);
+      return clusterApiProvider(core, makeApiClient(kubeConfig, CustomObjectsApi), calls);
     case 'sim':
       return simProvider(core, calls);
   }

@@ -10,6 +10,7 @@
  * spec), old revisions included.
  */
 import type { V1Namespace, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import { makeApiClient } from './api-metrics';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
@@ -37,8 +38,8 @@ export function podSourceInformerOptions(
   logger: Logger,
   keepLabel: KeepLabel,
 ): PodSourceInformerOptions {
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
+  const core = makeApiClient(kc, CoreV1Api);
+  const apps = makeApiClient(kc, AppsV1Api);
   return {
     pods: {
       what: 'pods',

@@ -10,7 +10,8 @@
  * apiserver answers 410 Gone; bookmarks keep its resourceVersion fresh so that stays rare.
  */
 import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
-import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
+import { makeApiClient } from './api-metrics';
+import { CoreV1Api, KubeConfig, ListWatch } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
 import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
@@ -21,6 +22,7 @@ import { podSourceInformerOptions } from './pod-informers';
 import type { KeepLabel } from './pod-trim';
 import type { ListPage } from './list-pages';
 import { listInPages } from './list-pages';
+import { TrimmingWatch } from './trimming-watch';
 
 export { trimNode } from './trim';
 
@@ -44,6 +46,10 @@ export interface InformerStats {
   restarts: number;
   /** The first LIST succeeded and the cache is filled. */
   synced: boolean;
+  /** An error stopped the watch and its restart has not delivered anything yet. */
+  failing?: boolean;
+  /** Epoch ms of the last event or bookmark the watch delivered. */
+  lastEventAt?: number;
   lastError?: string;
 }
 
@@ -101,7 +107,7 @@ export function createDetectorKubernetes(
   logger: Logger,
   component: string = DETECTOR_COMPONENT,
 ): DetectorKubernetes {
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = makeApiClient(kc, CoreV1Api);
   return {
     nodeInformer: () =>
       new ResilientInformer<V1Node>({
@@ -188,13 +194,19 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectInfo
       counters.lists += 1;
       const trimmed = await listInPages(options.list, trim);
       counters.synced = true;
+      counters.failing = false;
+      counters.lastEventAt = Date.now();
       this.backoffMs = 0;
       this.markSynced?.();
       return trimmed;
     };
     this.listWatch = new ListWatch<T>(
       options.path,
-      new TrimmingWatch(options.kc, trim, counters, () => (this.backoffMs = 0)),
+      new TrimmingWatch(options.kc, trim, counters, () => {
+        this.backoffMs = 0;
+        counters.failing = false;
+        counters.lastEventAt = Date.now();
+      }),
       listFn,
       false,
       undefined,
@@ -242,6 +254,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectInfo
     // Aborting the watch on stop() surfaces as an error too.
     if (this.stopped) return;
     this.counters.lastError = errorText(error);
+    this.counters.failing = true;
     this.backoffMs = Math.min(
       this.backoffMs > 0 ? this.backoffMs * 2 : INFORMER_BACKOFF.initialMs,
       INFORMER_BACKOFF.maxMs,
@@ -262,37 +275,3 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectInfo
 }
 
 /** Object event types of a watch; ERROR and BOOKMARK carry no object to trim. */
-const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
-
-/** A Watch that asks for bookmarks and trims each object before the informer sees it. */
-class TrimmingWatch<T extends KubernetesObject> extends Watch {
-  constructor(
-    kc: KubeConfig,
-    private readonly trim: (object: T) => T,
-    private readonly counters: InformerStats,
-    private readonly onEvent: () => void,
-  ) {
-    super(kc);
-  }
-
-  override watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    this.counters.watches += 1;
-    return super.watch(
-      path,
-      // Bookmarks move the informer's resourceVersion forward on quiet resources, so a reconnect
-      // rarely finds it expired (410), which would cost a full LIST.
-      { ...queryParams, allowWatchBookmarks: true },
-      (phase, apiObj) => {
-        this.onEvent();
-        // The raw event (third argument) is dropped so nothing retains the untrimmed object.
-        callback(phase, OBJECT_EVENTS.has(phase) ? this.trim(apiObj as T) : apiObj);
-      },
-      done,
-    );
-  }
-}

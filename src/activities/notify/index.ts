@@ -10,6 +10,7 @@ import { deliveryKey } from '../../domain';
 import type { AlertsConfig, EscalationConfig } from '../../config/notification-config';
 import { alertRecipients, escalationRecipients } from '../../config/notification-config';
 import type { AlertRef, NotificationPorts, NotifierPort } from '../ports';
+import { observeDelivery } from './delivery-metrics';
 
 /** What routing reads, asked at every alert so it follows the live ConfigMap. */
 export interface NotificationRouting {
@@ -53,7 +54,15 @@ export function createNotifyActivities({ notifier, channels = {}, routing }: Not
 
     /** One delivery. Failures are DeliveryFailed ApplicationFailures saying whether to retry. */
     async deliver(delivery: Delivery): Promise<DeliveryReceipt> {
-      return deliverTo(channels, delivery);
+      const channel = delivery.channel.startsWith('slack') ? 'slack' : delivery.channel;
+      try {
+        const receipt = await deliverTo(channels, delivery);
+        observeDelivery(channel, receipt.delivered ? 'delivered' : 'skipped');
+        return receipt;
+      } catch (error) {
+        observeDelivery(channel, 'failed');
+        throw error;
+      }
     },
   };
 }

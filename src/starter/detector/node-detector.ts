@@ -153,6 +153,10 @@ export class NodeDetector implements Detector {
     const previous = state.episode;
     state.episode = nextEpisode(previous, readyVerdict(view), now);
     if (!state.episode || (previous && state.episode.since !== previous.since)) {
+      // Cleared within its confirmation window: a flap, and nothing started.
+      const flap = !state.episode && previous && state.reported === undefined;
+      if (flap)
+        this.hub.emit({ type: 'flap-suppressed', kind: 'node', target: view.name, reason: previous.reason });
       // Healthy again, or a new episode: whatever was pending belonged to the old one.
       clearTimer(this.deps.clock, state);
       state.reported = undefined;

@@ -118,6 +118,13 @@ export type DetectorEvent =
       evidence: Evidence;
       outcome: 'signalled' | 'not-found' | 'failed';
     }
+  /** A failure that cleared within its confirmation window: nothing started (a flap). */
+  | {
+      type: 'flap-suppressed';
+      kind: 'node' | 'workload';
+      target: string;
+      reason: NodeFailureReason | PodFailureReason;
+    }
   /** `phase`: a storm started, cleared (cooldown begins) or remediation resumed. */
   | { type: 'storm'; phase: 'started' | 'cleared' | 'resumed'; state: StormState };
 

@@ -9,6 +9,7 @@ import { condition, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EscalationLevel } from '../../domain';
 import { EscalationLevels } from '../../domain';
 import { escalationKey } from '../search-attributes';
+import { recoveryMetrics } from './metrics';
 import type { RecoveryState } from './recovery-state';
 
 export class EscalationLadder {
@@ -62,6 +63,7 @@ export class EscalationLadder {
         `escalated to level ${level}${notified.length ? `: ${notified.join('; ')}` : ' (no channel configured)'}`,
       );
       upsertSearchAttributes([{ key: escalationKey, value: level }]);
+      recoveryMetrics.escalated(this.state.kind, level);
     }
   }
 }

@@ -15,6 +15,7 @@ import type {
 import { defaultHumanLoopPolicy } from '../../domain';
 import { Deliveries } from './deliveries';
 import { EscalationLadder } from './escalation';
+import { recoveryMetrics, secondsSince } from './metrics';
 import type { RecoveryState } from './recovery-state';
 
 /** Evidence lines a message carries (the newest). */
@@ -61,6 +62,11 @@ export class HumanLoop {
   }
 
   acknowledge(ack: Acknowledgement): void {
+    recoveryMetrics.humanAnswered(
+      this.state.kind,
+      'acknowledged',
+      secondsSince(this.state.humans.waitingSince),
+    );
     this.state.humans.acknowledged = {
       by: ack.by,
       at: new Date().toISOString(),

@@ -27,6 +27,7 @@ import { awaitApproval } from './approval';
 import { Compensations } from './compensation';
 import { Permit } from './permit';
 import { HumanLoop } from './humans';
+import { recoveryMetrics, secondsSince } from './metrics';
 import { enterPhase } from './progress';
 import type { RecoveryState } from './recovery-state';
 
@@ -145,8 +146,11 @@ export abstract class Recovery<R> {
     const waitFor = ladder.map((rung) => rung.timeout).join(', then ');
     this.enter('AwaitingApproval', `${request.detail}: waiting for approval (timeout ${waitFor})`);
     this.humans?.awaitingDecision();
+    const askedAt = new Date().toISOString();
     const outcome = await awaitApproval(this.state, request, ladder);
     this.humans?.decided(outcome.answered ? outcome.decision : undefined);
+    const answer = !outcome.answered ? 'timed_out' : outcome.decision.approved ? 'approved' : 'rejected';
+    recoveryMetrics.humanAnswered(this.state.kind, answer, secondsSince(askedAt));
     if (!outcome.answered) {
       this.record(`no decision on ${request.action} within ${waitFor}`);
       this.refusal = `got no decision within ${waitFor}`;
@@ -175,8 +179,11 @@ export abstract class Recovery<R> {
  * Runs a recovery to its end: its result, an early end ({@link RecoveryEnded}), or, when a step
  * failed for good, its escalation. The permit goes back whatever happened, even on cancellation.
  */
-export async function runRecovery<R>(recovery: Recovery<R>): Promise<R> {
+export async function runRecovery<R extends { outcome: string }>(recovery: Recovery<R>): Promise<R> {
+  const { kind, timings } = recovery.state;
+  recoveryMetrics.started(kind);
   const result = await runToEnd(recovery);
+  recoveryMetrics.finished(kind, result.outcome, secondsSince(timings.Detected));
   // The permit is back already: humans are called, and deliveries finish, without holding it.
   await recovery.humans?.closeOut();
   return result;

@@ -1,0 +1,37 @@
+/**
+ * Names shared by the lab backends (this folder), scripts/lab/backends-up.sh, the test helpers in
+ * tools/sim and docs/lab.md. Keep them in sync.
+ */
+export const Backends = {
+  /**
+   * Pod label (value `true`) that makes a pod a backend: while it is Ready, the backends process
+   * serves it as a real HTTP server on a 127.0.0.1 port of its own. Set it in a Deployment's pod
+   * template, so that every pod of every rollout is one.
+   */
+  backendLabel: 'lab.self-healing.io/backend',
+  /**
+   * Service annotation holding the equality selector (`app=web,tier=front`) of its backend pods. A
+   * Service with it has no `spec.selector` (kube-controller-manager would write slices of made-up
+   * pod IPs); the backends process writes its EndpointSlices instead.
+   */
+  selectorAnnotation: 'lab.self-healing.io/selector',
+  /** Pod annotation: milliseconds added to every answer. */
+  latencyAnnotation: 'lab.self-healing.io/latency-ms',
+  /** Pod annotation: the share of requests answered 500, from 0 to 1. */
+  errorRateAnnotation: 'lab.self-healing.io/error-rate',
+  /**
+   * `endpointslice.kubernetes.io/managed-by` of the slices the backends process writes. A label
+   * value cannot hold a `/`, hence a domain, like upstream's `endpointslice-controller.k8s.io`.
+   */
+  managedBy: 'backends.lab.self-healing.io',
+  /** Prometheus job name in the file_sd target file. */
+  job: 'lab-backends',
+  /** Default port of `/metrics` (env `LAB_BACKENDS_METRICS_PORT`); the test lab uses 19470. */
+  defaultMetricsPort: 9470,
+} as const;
+
+/** Well-known Kubernetes labels the backends process writes on its EndpointSlices. */
+export const SliceLabels = {
+  managedBy: 'endpointslice.kubernetes.io/managed-by',
+  serviceName: 'kubernetes.io/service-name',
+} as const;
