@@ -139,6 +139,8 @@ export const analysisSection = z
     exhaustion_horizon: seconds(600, 30 * 86400, 14400),
     /** Percent of a zone's nodes lost together that makes a zone loss. @default 80 */
     partition_percent: numberIn(1, 100, 80),
+    /** Seconds a finding's alert stays open while it holds; a finding still there then opens a new one. @default 86400 */
+    alert_open_for: seconds(60, 7 * 86400, 86400),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -11,3 +11,5 @@ export * from './workload-recovery';
 export * from './diagnosis';
 export * from './quantity';
 export * from './notification';
+export * from './analysis';
+export * from './analysis-alert';

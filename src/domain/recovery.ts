@@ -7,9 +7,13 @@ import type { PodFailureReason } from './pod-failure';
 import type { Diagnosis } from './diagnosis';
 import type { WorkloadTarget } from './workload-recovery';
 import type { AlertLevel, HumanLoopStatus } from './notification';
+import type { AnalysisType } from './analysis/finding';
 
-/** The kinds of target the product recovers; the value of the `SelfHealingKind` search attribute. */
-export const TargetKinds = ['node', 'workload'] as const;
+/**
+ * The kinds of target the product recovers, and `analysis` for an analysis finding routed as an
+ * alert (no recovery applies); the value of the `SelfHealingKind` search attribute.
+ */
+export const TargetKinds = ['node', 'workload', 'analysis'] as const;
 export type TargetKind = (typeof TargetKinds)[number];
 
 /** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
@@ -44,7 +48,7 @@ export interface Evidence {
   /** ISO-8601 time of the observation. */
   observedAt: string;
   /** The failure seen again, or `Ready` when the target is healthy again. */
-  reason: NodeFailureReason | PodFailureReason | 'Ready';
+  reason: NodeFailureReason | PodFailureReason | AnalysisType | 'Ready';
   message?: string;
   /** Workload recoveries: the pod this observation is about. */
   pod?: string;

@@ -19,6 +19,8 @@ import { errorText, jsonLogger } from '../logging';
 import { connectionOptions } from '../config/connection';
 import { createDetector } from './detector';
 import { stormRelay } from './storm-relay';
+import { createAnalysisAlerts } from './analysis-alerts';
+import { registerAnalysisMetrics } from '../metrics/analysis';
 
 async function main(): Promise<void> {
   const env = loadEnv(process.env);
@@ -42,6 +44,15 @@ async function main(): Promise<void> {
 
   detector.subscribe(stormRelay(client, env.TEMPORAL_TASK_QUEUE, logger));
   registerDetectorMetrics({ registry, detector, client, taskQueue: env.TEMPORAL_TASK_QUEUE, logger });
+  const analysis = createAnalysisAlerts({
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    configSource,
+    events: kubernetes.events,
+    alertTarget: configSource.objectRef,
+    logger,
+  });
+  registerAnalysisMetrics(registry, () => analysis.stats());
   const metrics =
     metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
   if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
@@ -53,6 +64,7 @@ async function main(): Promise<void> {
     logger.info('detector stopping', { signal });
     void (async () => {
       await detector.stop();
+      await analysis.stop();
       await configSource.stop();
       await connection.close();
       await metrics?.close();
@@ -66,6 +78,7 @@ async function main(): Promise<void> {
   // The config comes first: nodes must never be judged against defaults the ConfigMap overrides.
   await configSource.start();
   await detector.start();
+  analysis.start();
 }
 
 main().catch((error: unknown) => {

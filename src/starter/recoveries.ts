@@ -81,7 +81,7 @@ export function startNodeRecovery(
  * under the same deterministic ID (signal-with-start), with the search attributes the Temporal UI
  * filters on.
  */
-function startOrJoin<I, W extends (input: I) => Promise<unknown>>(
+export function startOrJoin<I, W extends (input: I) => Promise<unknown>>(
   client: Client,
   taskQueue: string,
   workflow: W,

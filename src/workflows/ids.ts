@@ -1,5 +1,5 @@
 /** Deterministic workflow IDs: a repeated detection or request reaches the execution already running. */
-import type { WorkloadTarget } from '../domain';
+import type { AnalysisTarget, WorkloadTarget } from '../domain';
 import { workloadTargetKey } from '../domain';
 
 /** The workflow ID of a node's recovery. */
@@ -24,4 +24,9 @@ export function legacyDisruptionBudgetWorkflowId(scope: string): string {
 /** The workflow ID of a workload's recovery: `workload-recovery/Deployment/shop/web`. */
 export function workloadRecoveryWorkflowId(workload: WorkloadTarget): string {
   return `workload-recovery/${workloadTargetKey(workload)}`;
+}
+
+/** The workflow ID of an analysis finding's alert: `analysis/error_rate/service/shop/web`. */
+export function analysisAlertWorkflowId(rule: string, target: AnalysisTarget): string {
+  return `analysis/${rule}/${target.kind}/${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
 }

@@ -12,6 +12,13 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { Registry } from 'prom-client';
+import type { AnalysisFinding } from '../../src/domain';
+import { recoveryMetricsSinks } from '../../src/metrics';
+import { analysisAlertWorkflow } from '../../src/workflows/analysis/analysis-alert';
+import { analysisAlertWorkflowId } from '../../src/workflows/ids';
+import { evidenceSignal } from '../../src/workflows/messages';
+import { samplesOf } from '../../tools/sim/prometheus';
 import { defaultRecoveryConfig } from '../../src/config/recovery-config';
 import type { NodeRecoveryPolicy, RecoveryStatus } from '../../src/domain';
 import { disruptionBudgetWorkflowId, nodeRecoveryWorkflowId } from '../../src/workflows/ids';
@@ -29,6 +36,8 @@ let worker: Worker;
 let running: Promise<void>;
 let world: FakeWorld;
 let channels: RecordingChannels;
+/** The worker's metrics, as the workflows' sink counts them. */
+const registry = new Registry();
 
 const policy: NodeRecoveryPolicy = {
   dryRun: false,
@@ -62,6 +71,7 @@ beforeAll(async () => {
     taskQueue,
     workflowBundle: await bundleWorkflows(workflowsPath),
     activities: delegating,
+    sinks: recoveryMetricsSinks(registry),
   });
   running = worker.run();
 });
@@ -295,5 +305,69 @@ describe('deliveries', () => {
       [2, []],
       [3, []],
     ]);
+  });
+});
+
+/** The value of a counter with exactly these labels (0 when absent). */
+async function counter(name: string, labels: Record<string, string>): Promise<number> {
+  const samples = samplesOf(await registry.metrics(), name);
+  const found = samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return found?.value ?? 0;
+}
+
+describe('analysis alerts', () => {
+  const finding: AnalysisFinding = {
+    rule: 'error_rate',
+    type: 'threshold',
+    target: { kind: 'service', namespace: 'shop', name: 'web' },
+    severity: 'critical',
+    evidence: { value: 37.5, threshold: 5, since: new Date(0).toISOString(), query: 'error rate query' },
+    summary: 'error rate 37.5 % ≥ 5 % for 120 s',
+  };
+
+  async function alert(openFor = 3600) {
+    const handle = await env.client.workflow.start(analysisAlertWorkflow, {
+      taskQueue,
+      workflowId: `${analysisAlertWorkflowId(finding.rule, finding.target)}-${expect.getState().currentTestName ?? ''}`,
+      args: [{ finding, detectedAt: new Date(0).toISOString(), openFor }],
+    });
+    started.push(handle);
+    return handle;
+  }
+
+  it('a critical finding is routed with its evidence, and resolved (PagerDuty too) when it clears', async () => {
+    const finishedBefore = await counter('self_healing_recoveries_finished_total', {
+      kind: 'analysis',
+      outcome: 'cleared',
+    });
+    const handle = await alert();
+    await until(handle, () => channels.to('pagerduty').length > 0);
+    expect(channels.to('slack').map((s) => [s.to, s.title])).toEqual([
+      ['#incidents', 'Threshold exceeded (error_rate) on service shop/web'],
+    ]);
+    expect(channels.to('email').map((s) => s.to)).toEqual(['emergency@company.com']);
+    const status = await handle.query(statusQuery);
+    expect(status).toMatchObject({
+      kind: 'analysis',
+      target: 'service shop/web',
+      phase: 'Detected',
+      severity: 'critical',
+    });
+
+    await handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'cleared', target: 'service shop/web' });
+    expect(channels.to('pagerduty').map((s) => s.to)).toEqual(['trigger', 'resolve']);
+    expect((await handle.query(statusQuery)).phase).toBe('Recovered');
+    expect(
+      await counter('self_healing_recoveries_finished_total', { kind: 'analysis', outcome: 'cleared' }),
+    ).toBe(finishedBefore + 1);
+  });
+
+  it('an alert whose finding never clears ends after openFor, so a finding still there opens a new one', async () => {
+    const handle = await alert(600);
+    const result = await handle.result();
+    expect(result.outcome).toBe('expired');
+    expect((await handle.query(statusQuery)).phase).toBe('Stopped');
   });
 });
