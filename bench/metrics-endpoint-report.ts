@@ -112,9 +112,17 @@ ${perMetricTable(r.scales)}
   process (garbage collection kinds seen, active handles, heap spaces), not on the recoveries.
 - ${last ? `At ${n(last.simulated.recoveries)} recoveries the exposition is ${n(last.bytes)} bytes and a scrape takes ${last.scrapeMs.p50} ms (p50), ${last.scrapeMs.p95} ms (p95), ${last.cpuMsPerScrape} ms of CPU: scraped every 15 s, ${round((last.cpuMsPerScrape / 15_000) * 100, 3)} % of a core.` : ''}
 - The bound comes from the label values, all from closed sets: \`kind\` (2), \`outcome\` (8),
-  \`reason\`, \`answer\` (4), \`level\` (3), \`channel\` × \`result\` (3 × 3), \`verb\` (10). The one
-  open-ended label is the Kubernetes call's \`code\` (an HTTP status, or \`error\`): bounded by the
-  statuses the API server answers, a handful in practice.
+  \`reason\` (2 on the worker), \`answer\` (4), \`level\` (3), \`channel\` × \`result\` (3 × 3),
+  \`verb\` (10). Every combination at once would be 2 + 16 + 4 + 6 + 9 series of counters,
+  16 × 15 + 8 × 15 lines of the recovery and human-wait histograms, 10 × 17 + 17 of the Kubernetes
+  ones: 584, plus \`self_healing_kubernetes_requests_total\` at one series per verb and status seen.
+  Its \`code\` (an HTTP status, or \`error\`) is the one open-ended label: bounded by the statuses
+  the API server answers, a handful in practice.
+- The recovery and notification counters start every known combination at 0 (docs/metrics.md);
+  the histograms (\`self_healing_recovery_duration_seconds\`, \`self_healing_human_wait_seconds\`,
+  the Kubernetes ones) and \`self_healing_kubernetes_requests_total\` do not: their series appear
+  with the first observation of a combination, so the count can rise until every combination has
+  been seen.
 
 ## Commands
 

@@ -10,5 +10,6 @@ export PATH
 
 npx tsc -p tsconfig.bench.json
 node dist/bench/bench/metrics-endpoint.js
-# JSON.stringify lays arrays out otherwise than the repository's format check wants.
-npx prettier --log-level warn --write "${BENCH_OUT_DIR:-docs/benchmarks}/metrics-endpoint.json"
+# JSON.stringify lays arrays out otherwise than the repository's format check wants; the tables as
+# the other reports have them.
+npx prettier --log-level warn --write "${BENCH_OUT_DIR:-docs/benchmarks}"/metrics-endpoint.{json,md}
