@@ -74,6 +74,10 @@ const OUTCOMES: Record<TargetKind, Weighted<string>> = {
     ['stopped', 5],
     ['reported', 10],
   ],
+  analysis: [
+    ['cleared', 80],
+    ['expired', 20],
+  ],
 };
 
 const ANSWERS: Weighted<HumanAnswer> = [

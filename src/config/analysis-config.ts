@@ -25,8 +25,8 @@ export const DefaultQueries = {
   memory: `100 * max by (node) (${byNode('1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes')})`,
   disk: `100 * max by (node) (${byNode(`1 - node_filesystem_avail_bytes{${ROOT_FS}} / node_filesystem_size_bytes{${ROOT_FS}}`)})`,
   pvc: '100 * max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes)',
-  response_time: `1000 * histogram_quantile(0.99, sum by (service, le) (${byService('rate(lab_backend_http_request_duration_seconds_bucket[5m])')}))`,
-  error_rate: `100 * sum by (service) (${byService('rate(lab_backend_http_requests_total{code=~"5.."}[5m])')}) / sum by (service) (${byService('rate(lab_backend_http_requests_total[5m])')})`,
+  response_time: `1000 * histogram_quantile(0.99, sum by (namespace, service, le) (${byService('rate(lab_backend_http_request_duration_seconds_bucket[5m])')}))`,
+  error_rate: `100 * sum by (namespace, service) (${byService('rate(lab_backend_http_requests_total{code=~"5.."}[5m])')}) / sum by (namespace, service) (${byService('rate(lab_backend_http_requests_total[5m])')})`,
 } as const;
 
 /** The rules the engine knows; `analysis.rules` picks among them. */

@@ -10,6 +10,8 @@ import type { RecoveryMetricsSinks } from '../workflows/sinks';
 import { EscalationLevels, TargetKinds } from '../domain';
 import { LONG_SECONDS } from './registry';
 
+/** How an analysis finding's alert ends. */
+const AlertOutcomes = ['cleared', 'expired'];
 /** Every outcome a recovery of any kind ends with. */
 const RecoveryOutcomes = [
   'recovered',
@@ -65,7 +67,8 @@ export function recoveryMetricsSinks(registry: Registry): InjectedSinks<Recovery
   // Every known series from 0, so a first increment shows in rate() and increase().
   for (const kind of TargetKinds) {
     started.inc({ kind }, 0);
-    for (const outcome of RecoveryOutcomes) finished.inc({ kind, outcome }, 0);
+    for (const outcome of kind === 'analysis' ? AlertOutcomes : RecoveryOutcomes)
+      finished.inc({ kind, outcome }, 0);
     for (const level of EscalationLevels) escalations.inc({ kind, level: String(level) }, 0);
     for (const reason of ['target_healed', 'approval_rejected']) falsePositives.inc({ kind, reason }, 0);
   }
