@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run bench:analysis`: the analysis engine on synthetic series; no lab, no Prometheus (a fake
+# `npm run bench:analysis`: the analysis engine on synthetic series, then the metrics endpoint's cost
+# (bench:metrics); no lab, no Prometheus (a fake
 # metric source answers from memory). Builds the benchmarks and runs bench/analysis.ts.
 # Results: docs/benchmarks/analysis.{md,json}.
 set -euo pipefail
@@ -12,3 +13,5 @@ npx tsc -p tsconfig.bench.json
 node dist/bench/bench/analysis.js "$@"
 # JSON.stringify lays arrays out otherwise than the repository's format check wants.
 npx prettier --log-level warn --write "${BENCH_OUT_DIR:-docs/benchmarks}/analysis.json"
+# The third figure, the metrics endpoint's cost at 1,000 recoveries: bench/metrics-endpoint.ts.
+bash "$REPO_ROOT/bench/metrics-endpoint.sh"

@@ -86,6 +86,12 @@ describe('replay of recorded histories', () => {
     ]);
   });
 
+  it('replays an analysis finding routed as an alert and cleared', async () => {
+    const alerts = await histories('analysis-alert');
+    expect(alerts.map((h) => h.workflowId)).toEqual(['analysis-alert-cleared.json']);
+    expect(await replayErrors(workflowsPath, 'analysis-alert')).toEqual([]);
+  });
+
   it('fails with a determinism error when the workflow code changes its commands', async () => {
     const errors = await replayErrors(require.resolve('./nondeterministic-workflows'), 'node-recovery');
     expect(errors.length).toBe((await histories('node-recovery')).length);

@@ -357,6 +357,7 @@ describe('analysis alerts', () => {
     await handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'cleared', target: 'service shop/web' });
+    await record(handle, 'analysis-alert-cleared.json');
     expect(channels.to('pagerduty').map((s) => s.to)).toEqual(['trigger', 'resolve']);
     expect((await handle.query(statusQuery)).phase).toBe('Recovered');
     expect(

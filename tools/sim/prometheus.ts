@@ -18,6 +18,9 @@ export interface Sample {
 export function samplesOf(text: string, metric: string): Sample[] {
   const prefix = `${metric}{`;
   return text.split('\n').flatMap((line): Sample[] => {
+    // A metric without labels: `name value`.
+    if (line.startsWith(`${metric} `))
+      return [{ labels: {}, labelText: '', value: Number(line.slice(line.lastIndexOf(' ') + 1)) }];
     if (!line.startsWith(prefix)) return [];
     const labelText = line.slice(metric.length, line.lastIndexOf('}') + 1);
     const labels = Object.fromEntries(
