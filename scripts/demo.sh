@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# The demo on the embedded lab, in three acts, all visible in the Temporal UI:
+# The demo on the embedded lab, in four acts, all visible in the Temporal UI:
 #   1. a simulated node running part of a Deployment (behind a PDB) fails; the detector confirms it,
 #      the worker cordons, drains, replaces it and verifies the workload;
 #   2. a bad rollout crash-loops and is rolled back;
 #   3. another bad rollout whose rollback waits for a human: the approval request reaches a local
 #      Slack stand-in (tools/slack-standin), and a signed click on Approve, sent through the Slack
-#      app as Slack would send it, lets the recovery resume; the card is edited in place.
+#      app as Slack would send it, lets the recovery resume; the card is edited in place;
+#   4. see and analyse: the lab's Prometheus scrapes the product; a real HTTP backend made to fail
+#      is found by the analysis (its error rate) and alerted, then clears; the Recovery dashboard's
+#      queries are shown with their data.
 # `scripts/demo.sh stop` stops the demo's processes; `scripts/demo.sh click approve <target>`
 # clicks a button of a recovery's card. Ports: SLACK_PORT (the Slack app, default 3000) and
 # SLACK_STANDIN_PORT (the stand-in's Web API, default 3001), besides the lab's.
 source "$(dirname "$0")/lab/common.sh"
 cd "$REPO_ROOT"
-pids=("$STATE_DIR/slack-app.pid" "$STATE_DIR/worker.pid" "$STATE_DIR/detector.pid" "$STATE_DIR/slack-standin.pid")
+pids=("$STATE_DIR/slack-app.pid" "$STATE_DIR/worker.pid" "$STATE_DIR/detector.pid" "$STATE_DIR/slack-standin.pid" "$STATE_DIR/load.pid")
 
 # Obviously fake credentials: the stand-in accepts this token, the app checks clicks against this secret.
 DEMO_SIGNING_SECRET="demo-signing-secret-not-a-real-one"
@@ -33,7 +36,8 @@ workflow_of() { # a CLI target (node name, Deployment/<ns>/<name>) or a workflow
 case "${1:-}" in
   stop)
     for p in "${pids[@]}"; do stop_pidfile "$p" 30; done
-    log "demo processes stopped: worker, detector, Slack app and stand-in (make lab-down stops the lab)"
+    rm -f "$STATE_DIR/prometheus/targets/demo.json"
+    log "demo processes stopped: worker, detector, Slack app, stand-in and load (make lab-down stops the lab)"
     exit 0
     ;;
   click)
@@ -73,6 +77,13 @@ data:
   workload.stable_window: "15"
   workload.rollback_requires_approval: "false"
 YAML
+# Act 4's analysis: the error-rate rule over the lab's backends in namespace demo, every 10 s, over
+# 20 s windows (the defaults, 30 s and 5 min, are for real clusters).
+rate_of() { echo "label_replace(rate(lab_backend_http_requests_total{namespace=\"demo\"$1}[20s]), \"service\", \"\$1\", \"backend\", \"(.+)\")"; }
+error_rate_query="100 * sum by (namespace, service) ($(rate_of ',code=~\"5..\"')) / sum by (namespace, service) ($(rate_of ''))"
+kubectl -n self-healing patch configmap self-healing-config --type merge -p "{\"data\":{
+  \"analysis.prometheus_url\": \"$PROMETHEUS_URL\", \"analysis.interval\": \"10\", \"analysis.rules\": \"error_rate\",
+  \"analysis.error_rate_for\": \"10\", \"analysis.error_rate_query\": \"$error_rate_query\"}}" >/dev/null
 
 log "deploying demo/web: 3 replicas behind a PodDisruptionBudget (minAvailable 2)"
 kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
@@ -129,6 +140,13 @@ wait_for 20 "the Slack stand-in" grep -q 'serving Slack' "$STATE_DIR/slack-stand
   || die "the Slack stand-in did not start: $(tail -3 "$STATE_DIR/slack-standin.log")"
 printf 'SLACK_PORT=%s\nSLACK_STANDIN_PORT=%s\n' "$SLACK_PORT" "$SLACK_STANDIN_PORT" >"$slack_env"
 # The worker posts to the stand-in as it would to Slack; the cards link to this lab's Temporal UI.
+# The product's metrics endpoints, announced to the lab's Prometheus (file_sd).
+cat >"$LAB_TARGETS_DIR/demo.json" <<JSON
+[{"targets":["127.0.0.1:9464"],"labels":{"job":"self-healing-worker"}},
+ {"targets":["127.0.0.1:9468"],"labels":{"job":"self-healing-worker-temporal"}},
+ {"targets":["127.0.0.1:9465"],"labels":{"job":"self-healing-detector"}},
+ {"targets":["127.0.0.1:9466"],"labels":{"job":"self-healing-slack"}}]
+JSON
 start_bg worker env SLACK_BOT_TOKEN="$DEMO_BOT_TOKEN" SLACK_API_URL="$slack_api" TEMPORAL_UI_URL="$ui" \
   node dist/worker/main.js
 start_bg detector node --max-semi-space-size=1 dist/starter/detector-main.js
@@ -213,4 +231,49 @@ standin show "$record" "$cart" updates --last --wait-for "Phase: Recovered" --ti
 log "the recovery's timeline, in the card's thread:"
 standin show "$record" "$cart" thread >&2 || true
 kubectl -n demo get deployment cart -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
+
+log "see and analyse: demo/api is a real HTTP backend (tools/sim/backends) taking 20 requests a second"
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: demo }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api, lab.self-healing.io/backend: "true" } }
+    spec:
+      containers: [{ name: api, image: registry.lab/shop/web:1.0 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: demo, annotations: { lab.self-healing.io/selector: app=api } }
+spec: { ports: [{ name: http, port: 80 }] }
+YAML
+kubectl -n demo rollout status deployment/api --timeout=120s >&2
+start_bg load "${standin_cmd[@]}" tools/sim/backends/load-main.ts --kubeconfig "$KUBECONFIG" \
+  --namespace demo --service api --rps 20 --report 10
+sleep 25
+log "a bad rollout of demo/api: every request answers 500 (the error-rate knob, an annotation of its pods)"
+kubectl -n demo patch deployment api --type merge \
+  -p '{"spec":{"template":{"metadata":{"annotations":{"lab.self-healing.io/error-rate":"1"}}}}}' >/dev/null
+alert=analysis/error_rate/service/demo/api
+log "the analysis asks Prometheus every 10 s; the error rate holds over 5 % for 10 s: a routed alert ($alert)"
+for _ in $(seq 1 60); do cli status "$alert" >/dev/null 2>&1 && break; sleep 2; done
+cli status "$alert" | grep -E '"(kind|target|phase|step)"' >&2 || die "no analysis alert (log: $STATE_DIR/detector.log)"
+log "rolled back (error rate 0): the finding clears and the alert resolves"
+kubectl -n demo patch deployment api --type merge \
+  -p '{"spec":{"template":{"metadata":{"annotations":{"lab.self-healing.io/error-rate":"0"}}}}}' >/dev/null
+cli watch "$alert" || true
+cat >&2 <<MSG
+
+  Metrics:     worker http://127.0.0.1:9464/metrics (Temporal SDK: :9468), detector :9465, Slack app :9466
+  Prometheus:  $PROMETHEUS_URL/api/v1/query?query=self_healing_recoveries_finished_total (API; no web UI)
+  Dashboards:  deploy/dashboards/*.json (Grafana), alert rules deploy/prometheus/alerts.yml
+  Any panel:   node --import ./tools/sim/kubelet/register.mjs tools/dashboards/show.ts <recovery|performance|alerts|history>
+
+MSG
+log "the Recovery dashboard's queries, answered by the lab's Prometheus:"
+node --import ./tools/sim/kubelet/register.mjs tools/dashboards/show.ts recovery --prometheus "$PROMETHEUS_URL" \
+  --rate-interval 10m >&2 || die "the Recovery dashboard's queries returned no data"
 log "done. Open $ui to look around. Stop with: make demo-down && make lab-down"

@@ -11,7 +11,7 @@ import type { CliContext } from './context';
 import { printerOf } from './context';
 
 /** Running recoveries of every kind. */
-export const DEFAULT_LIST_QUERY = `SelfHealingKind IN ('node', 'workload') AND ExecutionStatus = 'Running'`;
+export const DEFAULT_LIST_QUERY = `SelfHealingKind IN ('node', 'workload', 'analysis') AND ExecutionStatus = 'Running'`;
 
 /** Status queries in flight at once: enough to be quick, few enough to spare the workers. */
 const QUERY_CONCURRENCY = 8;

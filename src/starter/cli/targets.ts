@@ -8,13 +8,18 @@ import { nodeRecoveryWorkflowId, workloadRecoveryWorkflowId } from '../../workfl
 import { UsageError } from './errors';
 
 /** Help text that explains what a target is. */
-export const TARGET_HELP = 'a node name, or a workload as Kind/namespace/name (e.g. Deployment/shop/web)';
+export const TARGET_HELP =
+  'a node name, a workload as Kind/namespace/name (e.g. Deployment/shop/web), or a workflow ID (e.g. analysis/error_rate/service/shop/web)';
+
+/** Workflow IDs the CLI takes as they are. */
+const WORKFLOW_ID = /^(node-recovery|workload-recovery|analysis)\/./;
 
 /**
  * The workflow ID of a target's recovery.
  * @throws UsageError naming the part that is wrong when a workload target is malformed.
  */
 export function recoveryIdOf(command: string, target: string): string {
+  if (WORKFLOW_ID.test(target)) return target;
   return target.includes('/')
     ? workloadRecoveryWorkflowId(workloadOf(command, target))
     : nodeRecoveryWorkflowId(nodeOf(command, target));
