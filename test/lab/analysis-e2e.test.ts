@@ -144,8 +144,14 @@ async function eventsWith(reason: string): Promise<string[]> {
 }
 
 test('a backend answering 500s is found by the error-rate rule and alerted with its value; the alert resolves when it answers again', async () => {
-  // A healthy backend starts nothing.
-  await new Promise((resolve) => setTimeout(resolve, 25_000));
+  // A healthy backend under load starts nothing: two evaluations with data, no finding.
+  await waitFor(
+    'two evaluations of the healthy backend',
+    () => scrape(metricsPort, 'self_healing_analysis_cycles_total'),
+    (samples) => total(samples) >= 2,
+    { timeoutMs: 60_000, intervalMs: 1_000 },
+  );
+  expect(total(await scrape(metricsPort, 'self_healing_analysis_findings_total'))).toBe(0);
   await expect(client.workflow.getHandle(alertId()).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
   await setErrorRate(1); // a rollout to pods that fail every request
