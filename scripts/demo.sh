@@ -79,11 +79,14 @@ data:
 YAML
 # Act 4's analysis: the error-rate rule over the lab's backends in namespace demo, every 10 s, over
 # 20 s windows (the defaults, 30 s and 5 min, are for real clusters).
-rate_of() { echo "label_replace(rate(lab_backend_http_requests_total{namespace=\"demo\"$1}[20s]), \"service\", \"\$1\", \"backend\", \"(.+)\")"; }
-error_rate_query="100 * sum by (namespace, service) ($(rate_of ',code=~\"5..\"')) / sum by (namespace, service) ($(rate_of ''))"
-kubectl -n self-healing patch configmap self-healing-config --type merge -p "{\"data\":{
-  \"analysis.prometheus_url\": \"$PROMETHEUS_URL\", \"analysis.interval\": \"10\", \"analysis.rules\": \"error_rate\",
-  \"analysis.error_rate_for\": \"10\", \"analysis.error_rate_query\": \"$error_rate_query\"}}" >/dev/null
+analysis_patch="$(node -e '
+  const [url, ns] = process.argv.slice(1);
+  const rate = (f) => `label_replace(rate(lab_backend_http_requests_total{namespace="${ns}"${f}}[20s]), "service", "$1", "backend", "(.+)")`;
+  const errorRate = `100 * sum by (namespace, service) (${rate(",code=~\"5..\"")}) / sum by (namespace, service) (${rate("")})`;
+  console.log(JSON.stringify({ data: { "analysis.prometheus_url": url, "analysis.interval": "10",
+    "analysis.rules": "error_rate", "analysis.error_rate_for": "10", "analysis.error_rate_query": errorRate } }));
+' "$PROMETHEUS_URL" demo)"
+kubectl -n self-healing patch configmap self-healing-config --type merge -p "$analysis_patch" >/dev/null
 
 log "deploying demo/web: 3 replicas behind a PodDisruptionBudget (minAvailable 2)"
 kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
