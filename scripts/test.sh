@@ -13,10 +13,13 @@ results="$REPO_ROOT/test-results.json"
 
 "$REPO_ROOT/scripts/lab/build.sh"
 
-log "static checks: typecheck, lint, format"
-npm run --silent typecheck
-npm run --silent lint
-npm run --silent format:check
+# The static checks run beside the suites (the lab suites mostly wait on timers); their verdict
+# is read at the end, and a failure fails the run.
+mkdir -p "$STATE_DIR"
+checks_log="$STATE_DIR/static-checks.log"
+log "static checks (typecheck, lint, format) beside the suites: $checks_log"
+( npm run --silent typecheck && npm run --silent lint && npm run --silent format:check ) >"$checks_log" 2>&1 &
+checks_pid=$!
 
 cleanup() { "$REPO_ROOT/scripts/lab/down.sh" || true; }
 trap cleanup EXIT
@@ -45,10 +48,17 @@ else
   cat "$offlab"
 fi
 
+checks_failed=0
+if ! wait "$checks_pid"; then
+  cat "$checks_log" >&2
+  log "static checks failed (above); they count as one failed test"
+  status=1 checks_failed=1
+fi
+
 for part in "$results".*; do
   [ -s "$part" ] || die "Jest wrote no results to $part (exit $status)"
 done
-node -e '
+CHECKS_FAILED="$checks_failed" node -e '
   const fs = require("node:fs");
   const parts = process.argv.slice(2).map((file) => JSON.parse(fs.readFileSync(file, "utf8")));
   const merged = { ...parts[0], testResults: parts.flatMap((r) => r.testResults) };
@@ -57,7 +67,8 @@ node -e '
   merged.success = parts.every((r) => r.success);
   fs.writeFileSync(process.argv[1], JSON.stringify(merged));
   const failedSuites = merged.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
-  console.log(`${merged.numPassedTests} passed, ${merged.numFailedTests + failedSuites} failed`);
+  const checksFailed = Number(process.env.CHECKS_FAILED ?? 0);
+  console.log(`${merged.numPassedTests} passed, ${merged.numFailedTests + failedSuites + checksFailed} failed`);
 ' "$results" "$results".*
 rm -f "$results".*
 exit "$status"
