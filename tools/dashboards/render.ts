@@ -1,6 +1,7 @@
 /**
  * Draws a dashboard as an SVG file, without Grafana: every panel's queries run as range queries
- * over the last --range, each panel drawn on Grafana's grid (./svg.ts).
+ * over the last --range (those Grafana runs as instant queries: at its end), each panel drawn on
+ * Grafana's grid (./svg.ts).
  *
  *   node --import ./tools/sim/kubelet/register.mjs tools/dashboards/render.ts \
  *     <recovery|performance|alerts|history|path/to/file.json> --out file.svg \
@@ -13,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { UsageError, parseRenderArgs } from './cli';
 import { loadDashboardFile, loadDashboards } from './dashboards';
 import { evaluateDashboard } from './evaluate';
-import { rangeQueries } from './prometheus';
+import { instantQueries, rangeQueries } from './prometheus';
 import { renderSvg } from './svg';
 import { whyNoData } from './text';
 
@@ -26,7 +27,12 @@ async function main(): Promise<number> {
   const end = Math.floor(Date.now() / 1000);
   const start = end - options.rangeSeconds;
   const run = rangeQueries(options.prometheus, start, end, options.stepSeconds);
-  const panels = await evaluateDashboard(dashboard, run, options.variables);
+  const panels = await evaluateDashboard(
+    dashboard,
+    run,
+    options.variables,
+    instantQueries(options.prometheus, end),
+  );
   const context = { name, prometheus: options.prometheus, start, end, step: options.step };
   writeFileSync(options.out, renderSvg(dashboard, panels, context));
   const drawn = panels.filter((panel) => panel.series.length > 0).length;
