@@ -77,7 +77,9 @@ describe('metrics cardinality', () => {
       afterFirst.map((line) => line.slice(0, line.lastIndexOf(' '))),
     );
     expect(afterAll.filter((line) => /target-|run-/.test(line))).toEqual([]);
-    expect(afterAll).toContain(`self_healing_recoveries_started_total{kind="node"} ${next / TargetKinds.length}`);
+    expect(afterAll).toContain(
+      `self_healing_recoveries_started_total{kind="node"} ${next / TargetKinds.length}`,
+    );
   });
 
   it('only the first recoveries add series: the ones after them change values, not lines', async () => {
