@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { InformerStats } from '../activities/kubernetes/watch';
-import { TargetKinds } from '../domain';
+import { NodeFailureReasons, PodFailureReasons, TargetKinds } from '../domain';
 import type { Logger } from '../logging';
 import { errorText } from '../logging';
 import type { Detector, DetectorEvent, DetectorStats } from '../starter/detector';
@@ -48,6 +48,9 @@ export function registerDetectorMetrics(options: DetectorMetricsOptions): void {
     buckets: SHORT_SECONDS,
     registers,
   });
+  // Every known series from 0, so a first finding shows in rate() and increase().
+  for (const rule of [...NodeFailureReasons, ...PodFailureReasons]) findings.inc({ rule }, 0);
+  falsePositives.inc({ kind: 'node', reason: 'flap_suppressed' }, 0);
   detector.subscribe((event) => countEvent(event, { findings, falsePositives, lag }));
   registerWatchMetrics(registry, () => informersOf(detector.stats()));
   registerStormMetrics(registry, () => detector.stats());
