@@ -13,19 +13,22 @@
  * - Every finding becomes `startNodeRecovery` (signal-with-start, ID `node-recovery/<node>`): a
  *   repeated detection adds evidence to the recovery already running. A node that is healthy
  *   again (or deleted) after this process started its recovery gets one evidence signal.
- * - The storm guard holds back every new node remediation while too many nodes fail at once.
+ * - The storm guard holds back every new node remediation while too many nodes fail at once, or
+ *   the nodes of one zone are lost together (one `partition` alert per zone, ./storm-rules.ts).
  *
  * Temporal calls: one per finding and one per recovered node; nothing periodic.
  */
 import { createDetectorKubernetes } from '../../activities/kubernetes/watch';
+import type { Logger } from '../../logging';
 import { jsonLogger } from '../../logging';
 import type { ConfigSource } from '../../config/config-source';
 import { systemClock } from './clock';
 import { EventHub } from './event-hub';
 import { temporalRecoveryGateway } from './gateway';
+import { loggedAnalysisAlerts, temporalAnalysisAlerts } from './alert-gateway';
 import { NodeDetector } from './node-detector';
 import { PodSource } from './pod-source';
-import type { Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
+import type { AnalysisAlerts, Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
 
 export type * from './types';
 export { DetectorSources, MAX_RECORDS, START_RETRY } from './types';
@@ -47,6 +50,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const { configSource } = options;
   const clock = options.clock ?? systemClock;
   const hub = new EventHub(logger);
+  const alerts = alertsOf(options, logger);
   const sources = options.sources ?? ['nodes', 'pods'];
   const nodes = new NodeDetector({
     kubernetes,
@@ -56,6 +60,7 @@ export function createDetector(options: DetectorOptions): Detector {
     configSource,
     hub,
     alertTarget: options.alertTarget ?? DEFAULT_ALERT_TARGET,
+    alerts,
   });
   const informers = sources.includes('pods')
     ? kubernetes.podSourceInformers?.(optOutLabelKeeper(configSource))
@@ -68,6 +73,13 @@ function gatewayOf(options: DetectorOptions): RecoveryGateway | undefined {
   if (options.recoveries) return options.recoveries;
   if (options.client && options.taskQueue) return temporalRecoveryGateway(options.client, options.taskQueue);
   return undefined;
+}
+
+function alertsOf(options: DetectorOptions, logger: Logger): AnalysisAlerts {
+  if (options.alerts) return options.alerts;
+  const { client, taskQueue, configSource } = options;
+  if (client && taskQueue) return temporalAnalysisAlerts({ client, taskQueue, configSource, logger });
+  return loggedAnalysisAlerts(logger);
 }
 
 const DEFAULT_ALERT_TARGET = {

@@ -2,6 +2,7 @@
 export type { Clock, TimerHandle } from './clock';
 export { systemClock } from './clock';
 export type {
+  AnalysisAlerts,
   Detector,
   DetectorEvent,
   DetectorOptions,
@@ -16,3 +17,4 @@ export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } fro
 export { recoveryInputFor } from './recovery-input';
 export type { NodeFinding, NodeView, StormState } from './rules';
 export { confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';
+export { temporalAnalysisAlerts } from './alert-gateway';

@@ -7,6 +7,7 @@ import type {
   ObjectRef,
 } from '../../activities/kubernetes/watch';
 import type { ConfigSource } from '../../config/config-source';
+import type { AnalysisFinding, AnalysisTarget } from '../../domain/analysis';
 import type {
   Evidence,
   NodeFailureReason,
@@ -39,6 +40,16 @@ export interface RecoveryGateway {
   startWorkload(input: WorkloadRecoveryInput): Promise<{ workflowId: string; runId: string }>;
   /** Signals evidence (about one pod, or `Ready`) to the workload's recovery; `not-found` when none runs. */
   signalWorkload(workload: WorkloadTarget, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+}
+
+/**
+ * Where the detector's own analysis findings go (a zone lost together, volume trouble from
+ * Events): routed alerts, one per rule and target, in production (./alert-gateway.ts). Calls
+ * must not throw; the detector calls `alert` once per finding episode and `cleared` once after it.
+ */
+export interface AnalysisAlerts {
+  alert(finding: AnalysisFinding): void;
+  cleared(rule: string, target: AnalysisTarget): void;
 }
 
 /** Timing of one started workload recovery; detection overhead = resolvedAt − firedAt. */
@@ -183,6 +194,11 @@ export interface DetectorOptions {
   taskQueue?: string;
   /** Replaces the Temporal calls (unit tests). */
   recoveries?: RecoveryGateway;
+  /**
+   * Where zone-loss and storage findings go.
+   * @default routed alerts over `client` + `taskQueue`; only logged without them
+   */
+  alerts?: AnalysisAlerts;
   configSource: ConfigSource;
   /** @default systemClock */
   clock?: Clock;
