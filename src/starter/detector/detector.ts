@@ -1,7 +1,7 @@
 /**
- * The detector hosts two sources behind one event hub: nodes (./node-detector.ts) and pods
+ * The detector hosts three sources behind one event hub: nodes (./node-detector.ts), pods
  * (./pod-source.ts, one workload recovery per failing workload; docs/detector.md, "The pod
- * source"). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
+ * source") and Warning Events (./storage-source.ts, storage alerts; docs/analysis.md). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
  * one timer per unhealthy node, the storm guard, and the calls that start or inform node recoveries.
  *
  * - Ready False/Unknown: a timer fires when the episode has lasted the confirmation window
@@ -18,6 +18,7 @@
  *
  * Temporal calls: one per finding and one per recovered node; nothing periodic.
  */
+import type { DetectorKubernetes } from '../../activities/kubernetes/watch';
 import { createDetectorKubernetes } from '../../activities/kubernetes/watch';
 import type { Logger } from '../../logging';
 import { jsonLogger } from '../../logging';
@@ -28,7 +29,10 @@ import { temporalRecoveryGateway } from './gateway';
 import { loggedAnalysisAlerts, temporalAnalysisAlerts } from './alert-gateway';
 import { NodeDetector } from './node-detector';
 import { PodSource } from './pod-source';
+import type { StorageSourceDeps } from './storage-source';
+import { StorageSource } from './storage-source';
 import type { AnalysisAlerts, Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
+import { DetectorSources } from './types';
 
 export type * from './types';
 export { DetectorSources, MAX_RECORDS, START_RETRY } from './types';
@@ -51,7 +55,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const clock = options.clock ?? systemClock;
   const hub = new EventHub(logger);
   const alerts = alertsOf(options, logger);
-  const sources = options.sources ?? ['nodes', 'pods'];
+  const sources = options.sources ?? DetectorSources;
   const nodes = new NodeDetector({
     kubernetes,
     gateway,
@@ -66,7 +70,19 @@ export function createDetector(options: DetectorOptions): Detector {
     ? kubernetes.podSourceInformers?.(optOutLabelKeeper(configSource))
     : undefined;
   const pods = informers && new PodSource({ informers, gateway, logger, clock, configSource, hub });
-  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, hub);
+  const storage = sources.includes('events')
+    ? storageSourceOf(kubernetes, { alerts, configSource, clock, logger })
+    : undefined;
+  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, storage, hub);
+}
+
+/** The storage source over the adapter's Warning Events; none when the adapter has no such informer. */
+function storageSourceOf(
+  kubernetes: DetectorKubernetes,
+  deps: Omit<StorageSourceDeps, 'informer'>,
+): StorageSource | undefined {
+  const informer = kubernetes.warningEventInformer?.();
+  return informer && new StorageSource({ informer, ...deps });
 }
 
 function gatewayOf(options: DetectorOptions): RecoveryGateway | undefined {
@@ -102,19 +118,24 @@ class HostDetector implements Detector {
     /** The node source, for its stats even when it does not run. */
     private readonly nodes: NodeDetector,
     private readonly pods: PodSource | undefined,
+    private readonly storage: StorageSource | undefined,
     private readonly hub: EventHub,
   ) {}
 
   async start(): Promise<void> {
-    await Promise.all([this.running?.start(), this.pods?.start()]);
+    await Promise.all([this.running?.start(), this.pods?.start(), this.storage?.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.running?.stop(), this.pods?.stop()]);
+    await Promise.all([this.running?.stop(), this.pods?.stop(), this.storage?.stop()]);
   }
 
   stats(): DetectorStats {
-    return { ...this.nodes.stats(), ...(this.pods ? { pods: this.pods.stats() } : {}) };
+    return {
+      ...this.nodes.stats(),
+      ...(this.pods ? { pods: this.pods.stats() } : {}),
+      ...(this.storage ? { storage: this.storage.stats() } : {}),
+    };
   }
 
   subscribe(listener: Parameters<Detector['subscribe']>[0]): () => void {

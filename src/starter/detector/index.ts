@@ -9,6 +9,7 @@ export type {
   DetectorSource,
   DetectorStats,
   PodSourceStats,
+  StorageSourceStats,
   RecoveryGateway,
   RecoveryStartRecord,
   WorkloadRecoveryStartRecord,

@@ -156,6 +156,18 @@ export interface DetectorStats {
   informer: InformerStats;
   /** The pod source; absent when the detector watches nodes only. */
   pods?: PodSourceStats;
+  /** The storage source (Warning Events); absent when it does not run. */
+  storage?: StorageSourceStats;
+}
+
+/** A snapshot of the storage source. */
+export interface StorageSourceStats {
+  /** Targets with a storage alert open. */
+  firing: number;
+  /** Alerts raised and cleared since start. */
+  alerts: number;
+  cleared: number;
+  informer: InformerStats;
 }
 
 /** A snapshot of the pod source. */
@@ -175,8 +187,8 @@ export interface PodSourceStats {
   informers: { pods: InformerStats; replicaSets: InformerStats; namespaces: InformerStats };
 }
 
-/** The sources a detector may host. */
-export const DetectorSources = ['nodes', 'pods'] as const;
+/** The sources a detector may host; `events` reads Warning Events for the storage rule. */
+export const DetectorSources = ['nodes', 'pods', 'events'] as const;
 export type DetectorSource = (typeof DetectorSources)[number];
 
 /** How many {@link RecoveryStartRecord}s are kept. */
@@ -210,8 +222,9 @@ export interface DetectorOptions {
    */
   alertTarget?: ObjectRef;
   /**
-   * The sources to run. `pods` needs an adapter with `podSourceInformers`.
-   * @default ['nodes', 'pods'] (only `nodes` when the adapter has no pod informers)
+   * The sources to run. `pods` needs an adapter with `podSourceInformers`, `events` one with
+   * `warningEventInformer`.
+   * @default ['nodes', 'pods', 'events'] (those the adapter has informers for)
    */
   sources?: readonly DetectorSource[];
 }
