@@ -29,8 +29,8 @@ export const DefaultQueries = {
   error_rate: `100 * sum by (namespace, service) (${byService('rate(lab_backend_http_requests_total{code=~"5.."}[5m])')}) / sum by (namespace, service) (${byService('rate(lab_backend_http_requests_total[5m])')})`,
 } as const;
 
-/** The rules the engine knows; `analysis.rules` picks among them. */
-export const AnalysisRuleNames = [
+/** The rules over Prometheus' metrics, run by the analysis loop. */
+export const MetricRuleNames = [
   'cpu',
   'memory',
   'disk',
@@ -40,6 +40,17 @@ export const AnalysisRuleNames = [
   'anomaly',
   'exhaustion',
 ] as const;
+export type MetricRuleName = (typeof MetricRuleNames)[number];
+
+/**
+ * The rules over what the detector watches (no Prometheus needed): `partition` (a zone's nodes lost
+ * together: one alert per zone) and `storage` (volume failures from Warning Events).
+ */
+export const WatchRuleNames = ['partition', 'storage'] as const;
+export type WatchRuleName = (typeof WatchRuleNames)[number];
+
+/** The rules the engine knows; `analysis.rules` picks among them. */
+export const AnalysisRuleNames = [...MetricRuleNames, ...WatchRuleNames] as const;
 export type AnalysisRuleName = (typeof AnalysisRuleNames)[number];
 
 /** The threshold rules: each has `<name>_query`, `<name>_threshold` and `<name>_for`. */
@@ -165,6 +176,11 @@ export const AnalysisQueryKeys = [
   'exhaustion_query',
 ] as const;
 export type AnalysisQueryKey = (typeof AnalysisQueryKeys)[number];
+
+/** True when the watch-based rule `rule` runs: analysis enabled and the rule in `analysis.rules`. */
+export function watchRuleActive(config: AnalysisConfig, rule: WatchRuleName): boolean {
+  return config.enabled && config.rules.includes(rule);
+}
 
 /** True when the engine should run: enabled and a Prometheus to ask. */
 export function analysisActive(config: AnalysisConfig): boolean {

@@ -1,28 +1,22 @@
 /**
  * What the analysis engine's findings become in the detector: no recovery strategy applies to a
  * metric finding yet (service recovery comes with the services' own workflows), so each is a
- * routed alert, one workflow per rule and target ({@link analysisAlertWorkflow}), told again on
+ * routed alert, one workflow per rule and target (`analysisAlertWorkflow`), told again on
  * each new finding and `Ready` when it clears. When Prometheus stops answering, the analysis says
  * it is degraded (log, Event on the config ConfigMap, the `self_healing_analysis_up` gauge) and
- * the watch-based rules go on. Queries are checked by Prometheus' own parser whenever the config
+ * the watch-based rules go on. The alert calls are ./detector/alert-gateway.ts, shared with the
+ * detector's watch-based findings. Queries are checked by Prometheus' own parser whenever the config
  * changes; a bad one is logged and recorded as an Event naming its key.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DetectorKubernetes, ObjectRef } from '../activities/kubernetes/watch';
 import { createPrometheusSource } from '../activities/metrics-source';
 import { analysisActive, validateQueries } from '../config/analysis-config';
 import type { ConfigSource } from '../config/config-source';
-import type { AnalysisFinding, AnalysisTarget } from '../domain';
-import { describeTarget } from '../domain';
 import type { Logger } from '../logging';
-import { errorText } from '../logging';
-import { analysisAlertWorkflow } from '../workflows/analysis/analysis-alert';
-import { analysisAlertWorkflowId } from '../workflows/ids';
-import { evidenceSignal } from '../workflows/messages';
 import type { AnalysisLoop } from './detector/analysis';
 import { createAnalysisLoop } from './detector/analysis';
-import { humanLoopPolicy, startOrJoin } from './recoveries';
+import { temporalAnalysisAlerts } from './detector/alert-gateway';
 
 export interface AnalysisAlertsOptions {
   client: Client;
@@ -38,33 +32,12 @@ export function createAnalysisAlerts(options: AnalysisAlertsOptions): AnalysisLo
   const { client, taskQueue, configSource, logger } = options;
   const event = (type: 'Normal' | 'Warning', reason: string, message: string) =>
     void options.events.record({ involvedObject: options.alertTarget, type, reason, message });
+  const alerts = temporalAnalysisAlerts({ client, taskQueue, configSource, logger });
   const loop = createAnalysisLoop({
     config: () => configSource.current().analysis,
     logger,
-    onFinding: (finding) => {
-      const config = configSource.current();
-      const input = {
-        finding,
-        detectedAt: new Date().toISOString(),
-        openFor: config.analysis.alert_open_for,
-        dryRun: config.dry_run,
-        humans: humanLoopPolicy(config),
-      };
-      startOrJoin(client, taskQueue, analysisAlertWorkflow, input, {
-        workflowId: analysisAlertWorkflowId(finding.rule, finding.target),
-        kind: 'analysis',
-        target: describeTarget(finding.target),
-        evidence: { observedAt: input.detectedAt, reason: finding.type, message: finding.summary },
-      }).then(
-        () => logger.info('analysis finding alerted', findingFields(finding)),
-        (error: unknown) =>
-          logger.error('could not start the alert of an analysis finding', {
-            ...findingFields(finding),
-            error: errorText(error),
-          }),
-      );
-    },
-    onCleared: (rule, target) => void cleared(client, rule, target, logger),
+    onFinding: (finding) => alerts.alert(finding),
+    onCleared: (rule, target) => alerts.cleared(rule, target),
     onDegraded: (reason) => {
       logger.error('analysis degraded: Prometheus does not answer; the watch-based rules go on', { reason });
       event('Warning', 'AnalysisDegraded', `analysis degraded: ${reason}; the watch-based rules go on`);
@@ -80,22 +53,6 @@ export function createAnalysisAlerts(options: AnalysisAlertsOptions): AnalysisLo
   });
   check();
   return loop;
-}
-
-async function cleared(client: Client, rule: string, target: AnalysisTarget, logger: Logger): Promise<void> {
-  const workflowId = analysisAlertWorkflowId(rule, target);
-  try {
-    await client.workflow
-      .getHandle(workflowId)
-      .signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
-    logger.info('analysis finding cleared', { rule, target: describeTarget(target) });
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return;
-    logger.warn('could not tell an analysis alert its finding cleared', {
-      workflowId,
-      error: errorText(error),
-    });
-  }
 }
 
 /** Asks Prometheus' parser about every query in force; a bad one is named by its key. */
@@ -117,14 +74,4 @@ async function checkQueries(
     logger.error('invalid analysis query', { issue });
     event('Warning', 'InvalidConfig', issue);
   }
-}
-
-function findingFields(finding: AnalysisFinding) {
-  return {
-    rule: finding.rule,
-    type: finding.type,
-    target: describeTarget(finding.target),
-    severity: finding.severity,
-    value: finding.evidence.value,
-  };
 }

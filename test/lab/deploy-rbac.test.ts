@@ -289,6 +289,9 @@ describe('the detector ServiceAccount', () => {
 
   test('may list and watch pods, ReplicaSets and namespaces (the pod source), and change none of them', async () => {
     await expectAccess(detector, [
+      // Warning Events of every namespace: the storage rule.
+      [{ verb: 'list', resource: 'events' }, true],
+      [{ verb: 'watch', resource: 'events' }, true],
       [{ verb: 'list', resource: 'pods' }, true],
       [{ verb: 'watch', resource: 'pods' }, true],
       [{ verb: 'list', resource: 'replicasets', group: 'apps' }, true],

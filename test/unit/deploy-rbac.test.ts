@@ -152,6 +152,8 @@ const DETECTOR_CALLS: Record<string, Need> = {
   listPodForAllNamespaces: ['/pods:list', '/pods:watch'],
   listReplicaSetForAllNamespaces: ['apps/replicasets:list', 'apps/replicasets:watch'],
   listNamespace: ['/namespaces:list', '/namespaces:watch'],
+  // The storage source: Warning Events of every namespace.
+  listEventForAllNamespaces: ['/events:list', '/events:watch'],
 };
 
 /** The files of the detector's side of the adapter: the informers, the pod source's among them. */
@@ -299,7 +301,7 @@ describe('RBAC', () => {
     const main = readFileSync(join(root, 'src/worker/main.ts'), 'utf8');
     expect(main).toMatch(/createClusterConfigSource\(\s*createDetectorKubernetes\(/);
     const adapter = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
-    const configNeeds = [...adapter].filter((n) => n.startsWith('/configmaps:') || n.startsWith('/events:'));
+    const configNeeds = [...adapter].filter((n) => n.startsWith('/configmaps:') || n === '/events:create');
     const role = find('Role', 'self-healing-worker-config', 'self-healing');
     expect(sorted(grants(role.rules ?? []))).toEqual(sorted(configNeeds));
     const defaults = envSchema.parse({});
@@ -325,9 +327,12 @@ describe('RBAC', () => {
       for (const rule of role.rules ?? [])
         if (rule.resources?.some((r) => r === 'nodes' || r.startsWith('nodes/')))
           expect(rule.verbs?.filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
-    // Events and the ConfigMap are namespaced grants, in the ConfigMap's namespace, not cluster-wide.
+    // Writing Events and the ConfigMap are namespaced grants, in the ConfigMap's namespace; reading
+    // Warning Events (the storage rule) is cluster-wide.
     const clusterWide = grants(find('ClusterRole', 'self-healing-detector').rules ?? []);
     expect(sorted(clusterWide)).toEqual([
+      '/events:list',
+      '/events:watch',
       '/namespaces:list',
       '/namespaces:watch',
       '/nodes:list',

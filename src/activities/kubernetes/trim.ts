@@ -3,7 +3,7 @@
  * (the LIST path deserialises dates into Date objects, the WATCH path does not; the rules see
  * strings either way). At 150,000 pods every byte an informer keeps counts.
  */
-import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 
 /** What is kept of a Node. Exported for tests. */
 export function trimNode(node: V1Node): V1Node {
@@ -48,6 +48,35 @@ export function trimConfigMap(configMap: V1ConfigMap): V1ConfigMap {
       resourceVersion: metadata.resourceVersion,
     },
     data: configMap?.data,
+  };
+}
+
+/** What an Event keeps beyond its own message. */
+const EVENT_MESSAGE_MAX = 1_000;
+
+/**
+ * What is kept of an Event: identity, type, reason, a message cut at 1,000 characters, the object
+ * it is about, how often and when it last happened. Exported for tests.
+ */
+export function trimEvent(event: CoreV1Event): CoreV1Event {
+  const metadata = event?.metadata ?? {};
+  const involved = event?.involvedObject ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      uid: metadata.uid,
+      resourceVersion: metadata.resourceVersion,
+    },
+    type: event?.type,
+    reason: event?.reason,
+    message: typeof event?.message === 'string' ? event.message.slice(0, EVENT_MESSAGE_MAX) : undefined,
+    involvedObject: { kind: involved.kind, namespace: involved.namespace, name: involved.name },
+    count: event?.count,
+    lastTimestamp: isoOrValue(event?.lastTimestamp) as CoreV1Event['lastTimestamp'],
+    eventTime: isoOrValue(event?.eventTime) as CoreV1Event['eventTime'],
   };
 }
 

@@ -9,14 +9,20 @@
  * (kubernetes-client/javascript has none to offer). After the first LIST an informer only LISTs again when the
  * apiserver answers 410 Gone; bookmarks keep its resourceVersion fresh so that stays rare.
  */
-import type { KubernetesListObject, KubernetesObject, V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  KubernetesListObject,
+  KubernetesObject,
+  V1ConfigMap,
+  V1Node,
+} from '@kubernetes/client-node';
 import { makeApiClient } from './api-metrics';
 import { CoreV1Api, KubeConfig, ListWatch } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
 import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
 import { eventFor } from './events';
-import { trimConfigMap, trimNode } from './trim';
+import { trimConfigMap, trimEvent, trimNode } from './trim';
 import type { PodSourceInformers } from './pod-informers';
 import { podSourceInformerOptions } from './pod-informers';
 import type { KeepLabel } from './pod-trim';
@@ -24,10 +30,10 @@ import type { ListPage } from './list-pages';
 import { listInPages } from './list-pages';
 import { TrimmingWatch } from './trimming-watch';
 
-export { trimNode } from './trim';
+export { trimEvent, trimNode } from './trim';
 
 // The client types callers of this adapter handle, so they need not import the client themselves.
-export type { KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
+export type { CoreV1Event, KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 export type { V1Namespace, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 export type { PodSourceInformers } from './pod-informers';
 export type { KeepLabel } from './pod-trim';
@@ -81,6 +87,11 @@ export interface DetectorKubernetes {
   configMapInformer(namespace: string, name: string): ObjectInformer<V1ConfigMap>;
   /** The pod source's informers (./pod-informers.ts); absent: the detector watches nodes only. */
   podSourceInformers?(keepLabel: KeepLabel): PodSourceInformers;
+  /**
+   * Warning Events of every namespace (field selector `type=Warning`), trimmed to type, reason,
+   * message, involved object, count and times; absent: the detector reads no Events.
+   */
+  warningEventInformer?(): ObjectInformer<CoreV1Event>;
   events: EventRecorder;
 }
 
@@ -137,6 +148,18 @@ export function createDetectorKubernetes(
         replicaSets: new ResilientInformer(options.replicaSets),
         namespaces: new ResilientInformer(options.namespaces),
       };
+    },
+    warningEventInformer: () => {
+      const fieldSelector = 'type=Warning';
+      return new ResilientInformer<CoreV1Event>({
+        what: 'warning events',
+        kc,
+        path: '/api/v1/events',
+        list: (page) => core.listEventForAllNamespaces({ fieldSelector, ...page }),
+        fieldSelector,
+        trim: trimEvent,
+        logger,
+      });
     },
     events: {
       async record(event) {

@@ -46,7 +46,10 @@ export function zoneLosses(
   const zones = new Map<string, NodeZoneView[]>();
   for (const node of nodes) {
     const zone = node.labels[ZONE_LABEL];
-    if (zone) zones.set(zone, [...(zones.get(zone) ?? []), node]);
+    if (!zone) continue;
+    const members = zones.get(zone);
+    if (members) members.push(node);
+    else zones.set(zone, [node]);
   }
   const losses: ZoneLoss[] = [];
   for (const [zone, members] of [...zones].sort(([a], [b]) => a.localeCompare(b))) {

@@ -1,7 +1,7 @@
 /**
- * The detector hosts two sources behind one event hub: nodes (./node-detector.ts) and pods
+ * The detector hosts three sources behind one event hub: nodes (./node-detector.ts), pods
  * (./pod-source.ts, one workload recovery per failing workload; docs/detector.md, "The pod
- * source"). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
+ * source") and Warning Events (./storage-source.ts, storage alerts; docs/analysis.md). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
  * one timer per unhealthy node, the storm guard, and the calls that start or inform node recoveries.
  *
  * - Ready False/Unknown: a timer fires when the episode has lasted the confirmation window
@@ -13,19 +13,26 @@
  * - Every finding becomes `startNodeRecovery` (signal-with-start, ID `node-recovery/<node>`): a
  *   repeated detection adds evidence to the recovery already running. A node that is healthy
  *   again (or deleted) after this process started its recovery gets one evidence signal.
- * - The storm guard holds back every new node remediation while too many nodes fail at once.
+ * - The storm guard holds back every new node remediation while too many nodes fail at once, or
+ *   the nodes of one zone are lost together (one `partition` alert per zone, ./storm-rules.ts).
  *
  * Temporal calls: one per finding and one per recovered node; nothing periodic.
  */
+import type { DetectorKubernetes } from '../../activities/kubernetes/watch';
 import { createDetectorKubernetes } from '../../activities/kubernetes/watch';
+import type { Logger } from '../../logging';
 import { jsonLogger } from '../../logging';
 import type { ConfigSource } from '../../config/config-source';
 import { systemClock } from './clock';
 import { EventHub } from './event-hub';
 import { temporalRecoveryGateway } from './gateway';
+import { loggedAnalysisAlerts, temporalAnalysisAlerts } from './alert-gateway';
 import { NodeDetector } from './node-detector';
 import { PodSource } from './pod-source';
-import type { Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
+import type { StorageSourceDeps } from './storage-source';
+import { StorageSource } from './storage-source';
+import type { AnalysisAlerts, Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
+import { DetectorSources } from './types';
 
 export type * from './types';
 export { DetectorSources, MAX_RECORDS, START_RETRY } from './types';
@@ -47,7 +54,8 @@ export function createDetector(options: DetectorOptions): Detector {
   const { configSource } = options;
   const clock = options.clock ?? systemClock;
   const hub = new EventHub(logger);
-  const sources = options.sources ?? ['nodes', 'pods'];
+  const alerts = alertsOf(options, logger);
+  const sources = options.sources ?? DetectorSources;
   const nodes = new NodeDetector({
     kubernetes,
     gateway,
@@ -56,18 +64,38 @@ export function createDetector(options: DetectorOptions): Detector {
     configSource,
     hub,
     alertTarget: options.alertTarget ?? DEFAULT_ALERT_TARGET,
+    alerts,
   });
   const informers = sources.includes('pods')
     ? kubernetes.podSourceInformers?.(optOutLabelKeeper(configSource))
     : undefined;
   const pods = informers && new PodSource({ informers, gateway, logger, clock, configSource, hub });
-  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, hub);
+  const storage = sources.includes('events')
+    ? storageSourceOf(kubernetes, { alerts, configSource, clock, logger })
+    : undefined;
+  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, storage, hub);
+}
+
+/** The storage source over the adapter's Warning Events; none when the adapter has no such informer. */
+function storageSourceOf(
+  kubernetes: DetectorKubernetes,
+  deps: Omit<StorageSourceDeps, 'informer'>,
+): StorageSource | undefined {
+  const informer = kubernetes.warningEventInformer?.();
+  return informer && new StorageSource({ informer, ...deps });
 }
 
 function gatewayOf(options: DetectorOptions): RecoveryGateway | undefined {
   if (options.recoveries) return options.recoveries;
   if (options.client && options.taskQueue) return temporalRecoveryGateway(options.client, options.taskQueue);
   return undefined;
+}
+
+function alertsOf(options: DetectorOptions, logger: Logger): AnalysisAlerts {
+  if (options.alerts) return options.alerts;
+  const { client, taskQueue, configSource } = options;
+  if (client && taskQueue) return temporalAnalysisAlerts({ client, taskQueue, configSource, logger });
+  return loggedAnalysisAlerts(logger);
 }
 
 const DEFAULT_ALERT_TARGET = {
@@ -90,19 +118,24 @@ class HostDetector implements Detector {
     /** The node source, for its stats even when it does not run. */
     private readonly nodes: NodeDetector,
     private readonly pods: PodSource | undefined,
+    private readonly storage: StorageSource | undefined,
     private readonly hub: EventHub,
   ) {}
 
   async start(): Promise<void> {
-    await Promise.all([this.running?.start(), this.pods?.start()]);
+    await Promise.all([this.running?.start(), this.pods?.start(), this.storage?.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.running?.stop(), this.pods?.stop()]);
+    await Promise.all([this.running?.stop(), this.pods?.stop(), this.storage?.stop()]);
   }
 
   stats(): DetectorStats {
-    return { ...this.nodes.stats(), ...(this.pods ? { pods: this.pods.stats() } : {}) };
+    return {
+      ...this.nodes.stats(),
+      ...(this.pods ? { pods: this.pods.stats() } : {}),
+      ...(this.storage ? { storage: this.storage.stats() } : {}),
+    };
   }
 
   subscribe(listener: Parameters<Detector['subscribe']>[0]): () => void {

@@ -2,12 +2,14 @@
 export type { Clock, TimerHandle } from './clock';
 export { systemClock } from './clock';
 export type {
+  AnalysisAlerts,
   Detector,
   DetectorEvent,
   DetectorOptions,
   DetectorSource,
   DetectorStats,
   PodSourceStats,
+  StorageSourceStats,
   RecoveryGateway,
   RecoveryStartRecord,
   WorkloadRecoveryStartRecord,
@@ -16,3 +18,4 @@ export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } fro
 export { recoveryInputFor } from './recovery-input';
 export type { NodeFinding, NodeView, StormState } from './rules';
 export { confirmationWindowMs, evaluateStorm, stormBlocks } from './rules';
+export { temporalAnalysisAlerts } from './alert-gateway';

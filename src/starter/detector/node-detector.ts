@@ -16,13 +16,13 @@ import type { Logger } from '../../logging';
 import type { Clock } from './clock';
 import { EventHub } from './event-hub';
 import type { NodeState } from './node-state';
-import { clearTimer, clearTimers, markReported, newNodeState } from './node-state';
+import { clearTimer, clearTimers, markReported, newNodeState, unhealthyNodes } from './node-state';
 import { RecoveryStarts } from './recovery-starts';
 import { recoveryInputFor } from './recovery-input';
 import type { Episode, NodeFinding, NodeView } from './rules';
 import { confirmationWindowMs, isHealthy, nextEpisode, nodeViewOf, pressureOf, readyVerdict } from './rules';
 import { StormGuard } from './storm-guard';
-import type { Detector, DetectorStats, RecoveryGateway } from './types';
+import type { AnalysisAlerts, Detector, DetectorStats, RecoveryGateway } from './types';
 
 export interface NodeDetectorDeps {
   kubernetes: DetectorKubernetes;
@@ -31,6 +31,8 @@ export interface NodeDetectorDeps {
   clock: Clock;
   configSource: ConfigSource;
   alertTarget: ObjectRef;
+  /** Where a lost zone's `partition` finding goes. */
+  alerts: AnalysisAlerts;
   /** Shared with the detector's other sources. @default a hub of its own */
   hub?: EventHub;
 }
@@ -47,11 +49,11 @@ export class NodeDetector implements Detector {
   private unsubscribeConfig: (() => void) | undefined;
 
   constructor(private readonly deps: NodeDetectorDeps) {
-    const { kubernetes, gateway, logger, clock, alertTarget } = deps;
+    const { kubernetes, gateway, logger, clock, alertTarget, alerts } = deps;
     this.hub = deps.hub ?? new EventHub(logger);
     this.informer = kubernetes.nodeInformer();
     this.storm = new StormGuard(
-      { clock, logger, hub: this.hub, events: kubernetes.events, alertTarget },
+      { clock, logger, hub: this.hub, events: kubernetes.events, alertTarget, alerts },
       () => this.reconcileAll(),
     );
     this.starts = new RecoveryStarts({ gateway, clock, logger, hub: this.hub });
@@ -97,23 +99,11 @@ export class NodeDetector implements Detector {
   }
 
   stats(): DetectorStats {
-    const unhealthy = [...this.states.entries()].flatMap(([node, s]) =>
-      s.episode
-        ? [
-            {
-              node,
-              reason: s.episode.reason,
-              since: new Date(s.episode.since).toISOString(),
-              reported: s.reported !== undefined,
-            },
-          ]
-        : [],
-    );
     return {
       running: this.running,
       synced: this.synced,
       nodes: this.states.size,
-      unhealthy,
+      unhealthy: unhealthyNodes(this.states),
       storm: { ...this.storm.state, blocking: this.storm.blocks(this.deps.clock.now()) },
       ...this.starts.stats(),
       suppressed: { ...this.suppressed },
@@ -289,8 +279,13 @@ export class NodeDetector implements Detector {
 
   private updateStorm(): void {
     if (!this.synced) return;
-    const onsets = [...this.states.values()].flatMap((s) => (s.episode ? [s.episode.since] : []));
-    this.storm.update(onsets, this.states.size, this.deps.configSource.current());
+    const nodes = [...this.states].map(([name, s]) => ({
+      name,
+      labels: nodeViewOf(this.informer.get(name))?.labels ?? {},
+      healthy: !s.episode,
+      since: s.episode?.since,
+    }));
+    this.storm.update(nodes, this.deps.configSource.current());
   }
 
   private reconcileAll(): void {

@@ -1,6 +1,7 @@
 /** What the detector remembers of one node: its unhealthy episode, timers, what it reported. */
 import type { NodeFailureReason } from '../../domain';
 import type { Clock, TimerHandle } from './clock';
+import type { DetectorStats } from './types';
 import type { Episode, PressureCondition } from './rules';
 
 export interface NodeState {
@@ -42,4 +43,20 @@ export function markReported(state: NodeState, reason: NodeFailureReason, report
     else state.reportedPressure.delete(reason);
   } else if (reported) state.reported = reason;
   else if (state.reported === reason) state.reported = undefined;
+}
+
+/** The nodes in an unhealthy episode, for the detector's stats. */
+export function unhealthyNodes(states: ReadonlyMap<string, NodeState>): DetectorStats['unhealthy'] {
+  return [...states].flatMap(([node, s]) =>
+    s.episode
+      ? [
+          {
+            node,
+            reason: s.episode.reason,
+            since: new Date(s.episode.since).toISOString(),
+            reported: s.reported !== undefined,
+          },
+        ]
+      : [],
+  );
 }

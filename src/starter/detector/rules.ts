@@ -178,87 +178,9 @@ export interface NodeFinding {
   controlPlane: boolean;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Storm guard
-
-/** Whether node remediation is held back because too many nodes failed at once. */
-export interface StormState {
-  /** A storm is in progress. */
-  active: boolean;
-  /** When the current (or last) storm started. */
-  since?: number;
-  /** When the last storm cleared. */
-  clearedAt?: number;
-  /** No new remediation before this time (storm cleared + `storm_cooldown`). */
-  resumeAt?: number;
-  /** Nodes whose Ready is False/Unknown now. */
-  unhealthy: number;
-  /** Of those, the ones whose episode started within `storm_window`. */
-  recent: number;
-  total: number;
-  /** Human-readable summary for alerts. */
-  reason: string;
-}
-
-/** No storm, nothing seen yet. */
-export const calmStorm: StormState = { active: false, unhealthy: 0, recent: 0, total: 0, reason: '' };
-
-/**
- * The storm guard. A storm starts when more than `storm_threshold_percent` of all nodes turned
- * unhealthy (Ready False/Unknown) within the last `storm_window` seconds and are still unhealthy:
- * that is a partition or a control-plane problem, not N broken nodes. It clears when no more than
- * that share of nodes is unhealthy at all (however long ago they failed), and remediation resumes
- * `storm_cooldown` seconds after it cleared. A new wave during the cooldown starts a new storm.
- *
- * @param onsets the episode start of every node unhealthy now (opted-out nodes included: a
- *   partition is a partition whoever owns the node).
- */
-export function evaluateStorm(
-  previous: StormState,
-  input: {
-    onsets: readonly number[];
-    total: number;
-    now: number;
-    config: Pick<RecoveryConfig, 'storm_threshold_percent' | 'storm_window' | 'storm_cooldown'>;
-  },
-): StormState {
-  const { onsets, total, now, config } = input;
-  const unhealthy = onsets.length;
-  const recent = onsets.filter((t) => t > now - config.storm_window * 1000).length;
-  const over = (count: number) => total > 0 && count * 100 > config.storm_threshold_percent * total;
-  const counts = { unhealthy, recent, total };
-  if (over(recent)) {
-    const since = previous.active ? previous.since : now;
-    return {
-      ...counts,
-      active: true,
-      since,
-      reason: `${recent} of ${total} nodes turned unhealthy within ${config.storm_window}s (threshold ${config.storm_threshold_percent}%)`,
-    };
-  }
-  if (previous.active && over(unhealthy))
-    return {
-      ...counts,
-      active: true,
-      since: previous.since,
-      reason: `${unhealthy} of ${total} nodes still unhealthy (threshold ${config.storm_threshold_percent}%)`,
-    };
-  if (previous.active)
-    return {
-      ...counts,
-      active: false,
-      since: previous.since,
-      clearedAt: now,
-      resumeAt: now + config.storm_cooldown * 1000,
-      reason: `storm cleared: ${unhealthy} of ${total} nodes unhealthy; remediation resumes after ${config.storm_cooldown}s`,
-    };
-  return { ...previous, ...counts };
-}
-
-/** Whether the storm guard holds back new node remediation at `now`. */
-export function stormBlocks(state: StormState, now: number): boolean {
-  return state.active || (state.resumeAt !== undefined && now < state.resumeAt);
-}
+// The storm guard lives in ./storm-rules.ts; re-exported for the callers of this module.
+export type { StormState } from './storm-rules';
+export { calmStorm, evaluateStorm, stormBlocks } from './storm-rules';
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,15 +1,20 @@
 /**
- * The storm guard: while too many nodes fail at once, no new node remediation starts; it resumes
- * after the storm clears and the cooldown passes. Storm alerts are Events on the config ConfigMap
- * (a storm concerns no single node).
+ * The storm guard: while too many nodes fail at once, or the nodes of one zone are lost together,
+ * no new node remediation starts; it resumes after the storm clears and the cooldown passes. Storm
+ * alerts are Events on the config ConfigMap (a storm concerns no single node); a lost zone is
+ * also one `partition` finding, routed as an alert and cleared when the zone is no longer lost.
  */
 import type { DetectorKubernetes, ObjectRef } from '../../activities/kubernetes/watch';
+import { watchRuleActive } from '../../config/analysis-config';
 import type { RecoveryConfig } from '../../config/recovery-config';
+import type { NodeZoneView, ZoneLoss } from '../../domain/analysis/partition';
+import { partitionFindings } from '../../domain/analysis/partition';
 import type { Logger } from '../../logging';
 import type { Clock, TimerHandle } from './clock';
 import type { EventHub } from './event-hub';
-import type { StormState } from './rules';
-import { calmStorm, evaluateStorm, stormBlocks } from './rules';
+import type { StormState } from './storm-rules';
+import { calmStorm, evaluateStorm, stormBlocks, zoneLossesOf } from './storm-rules';
+import type { AnalysisAlerts } from './types';
 
 export class StormGuard {
   state: StormState = calmStorm;
@@ -23,6 +28,7 @@ export class StormGuard {
       hub: EventHub;
       events: DetectorKubernetes['events'];
       alertTarget: ObjectRef;
+      alerts: AnalysisAlerts;
     },
     private readonly resume: () => void,
   ) {}
@@ -31,13 +37,16 @@ export class StormGuard {
     return stormBlocks(this.state, now);
   }
 
-  /** Re-evaluates the storm from the onsets of the nodes' unhealthy episodes. */
-  update(onsets: number[], total: number, config: RecoveryConfig): void {
+  /** Re-evaluates the storm from every node's health, onset and zone. */
+  update(nodes: readonly NodeZoneView[], config: RecoveryConfig): void {
     const { clock, logger, hub, events, alertTarget } = this.deps;
     const now = clock.now();
     const previous = this.state;
-    const storm = evaluateStorm(previous, { onsets, total, now, config });
+    const onsets = nodes.flatMap((n) => (n.healthy ? [] : [n.since ?? now]));
+    const zones = zoneLossesOf(nodes, now, config);
+    const storm = evaluateStorm(previous, { onsets, total: nodes.length, now, config, zones });
     this.state = storm;
+    this.alertZones(previous.zones ?? [], storm.zones ?? [], config);
     if (storm.active && !previous.active) {
       this.cancelResume();
       logger.error('remediation storm: no new node remediation starts', { severity: 'critical', ...storm });
@@ -59,6 +68,22 @@ export class StormGuard {
       hub.emit({ type: 'storm', phase: 'cleared', state: storm });
       this.resumeTimer = clock.setTimer(() => this.resumed(), Math.max(0, (storm.resumeAt ?? now) - now));
     }
+  }
+
+  /** One `partition` alert per zone newly lost; `Ready` for each zone no longer lost. */
+  private alertZones(before: readonly ZoneLoss[], after: readonly ZoneLoss[], config: RecoveryConfig): void {
+    const was = new Set(before.map((z) => z.zone));
+    const is = new Set(after.map((z) => z.zone));
+    const { alerts, logger } = this.deps;
+    for (const finding of partitionFindings(after.filter((z) => !was.has(z.zone)))) {
+      logger.error('zone lost: node remediation held', { zone: finding.target.name, ...finding.evidence });
+      if (watchRuleActive(config.analysis, 'partition')) alerts.alert(finding);
+    }
+    for (const zone of was)
+      if (!is.has(zone)) {
+        logger.info('zone no longer lost', { zone });
+        alerts.cleared('partition', { kind: 'zone', name: zone });
+      }
   }
 
   cancelResume(): void {

@@ -7,6 +7,7 @@ import type {
   ObjectRef,
 } from '../../activities/kubernetes/watch';
 import type { ConfigSource } from '../../config/config-source';
+import type { AnalysisFinding, AnalysisTarget } from '../../domain/analysis';
 import type {
   Evidence,
   NodeFailureReason,
@@ -39,6 +40,16 @@ export interface RecoveryGateway {
   startWorkload(input: WorkloadRecoveryInput): Promise<{ workflowId: string; runId: string }>;
   /** Signals evidence (about one pod, or `Ready`) to the workload's recovery; `not-found` when none runs. */
   signalWorkload(workload: WorkloadTarget, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+}
+
+/**
+ * Where the detector's own analysis findings go (a zone lost together, volume trouble from
+ * Events): routed alerts, one per rule and target, in production (./alert-gateway.ts). Calls
+ * must not throw; the detector calls `alert` once per finding episode and `cleared` once after it.
+ */
+export interface AnalysisAlerts {
+  alert(finding: AnalysisFinding): void;
+  cleared(rule: string, target: AnalysisTarget): void;
 }
 
 /** Timing of one started workload recovery; detection overhead = resolvedAt − firedAt. */
@@ -145,6 +156,18 @@ export interface DetectorStats {
   informer: InformerStats;
   /** The pod source; absent when the detector watches nodes only. */
   pods?: PodSourceStats;
+  /** The storage source (Warning Events); absent when it does not run. */
+  storage?: StorageSourceStats;
+}
+
+/** A snapshot of the storage source. */
+export interface StorageSourceStats {
+  /** Targets with a storage alert open. */
+  firing: number;
+  /** Alerts raised and cleared since start. */
+  alerts: number;
+  cleared: number;
+  informer: InformerStats;
 }
 
 /** A snapshot of the pod source. */
@@ -164,8 +187,8 @@ export interface PodSourceStats {
   informers: { pods: InformerStats; replicaSets: InformerStats; namespaces: InformerStats };
 }
 
-/** The sources a detector may host. */
-export const DetectorSources = ['nodes', 'pods'] as const;
+/** The sources a detector may host; `events` reads Warning Events for the storage rule. */
+export const DetectorSources = ['nodes', 'pods', 'events'] as const;
 export type DetectorSource = (typeof DetectorSources)[number];
 
 /** How many {@link RecoveryStartRecord}s are kept. */
@@ -183,6 +206,11 @@ export interface DetectorOptions {
   taskQueue?: string;
   /** Replaces the Temporal calls (unit tests). */
   recoveries?: RecoveryGateway;
+  /**
+   * Where zone-loss and storage findings go.
+   * @default routed alerts over `client` + `taskQueue`; only logged without them
+   */
+  alerts?: AnalysisAlerts;
   configSource: ConfigSource;
   /** @default systemClock */
   clock?: Clock;
@@ -194,8 +222,9 @@ export interface DetectorOptions {
    */
   alertTarget?: ObjectRef;
   /**
-   * The sources to run. `pods` needs an adapter with `podSourceInformers`.
-   * @default ['nodes', 'pods'] (only `nodes` when the adapter has no pod informers)
+   * The sources to run. `pods` needs an adapter with `podSourceInformers`, `events` one with
+   * `warningEventInformer`.
+   * @default ['nodes', 'pods', 'events'] (those the adapter has informers for)
    */
   sources?: readonly DetectorSource[];
 }

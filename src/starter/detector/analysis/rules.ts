@@ -1,6 +1,6 @@
 /** The analysis rules as the engine runs them, read from the `analysis.*` config. */
-import type { AnalysisConfig, ThresholdRuleName } from '../../../config/analysis-config';
-import { ThresholdRuleNames } from '../../../config/analysis-config';
+import type { AnalysisConfig, MetricRuleName, ThresholdRuleName } from '../../../config/analysis-config';
+import { MetricRuleNames, ThresholdRuleNames } from '../../../config/analysis-config';
 import type { AnomalyOptions } from '../../../domain/analysis';
 
 /** A threshold rule: fires at or above `threshold` for `forMs`. */
@@ -34,9 +34,9 @@ export interface ExhaustionRuleSpec {
 
 export type AnalysisRuleSpec = ThresholdRuleSpec | AnomalyRuleSpec | ExhaustionRuleSpec;
 
-/** The rules `config.rules` enables, in config order. */
+/** The metric rules `config.rules` enables, in config order (the watch-based ones run in the detector). */
 export function analysisRulesOf(config: AnalysisConfig): AnalysisRuleSpec[] {
-  return config.rules.map((name): AnalysisRuleSpec => {
+  return config.rules.filter(isMetricRule).map((name): AnalysisRuleSpec => {
     if (name === 'anomaly')
       return {
         kind: 'anomaly',
@@ -68,6 +68,9 @@ export function analysisRulesOf(config: AnalysisConfig): AnalysisRuleSpec[] {
     };
   });
 }
+
+const isMetricRule = (name: string): name is MetricRuleName =>
+  (MetricRuleNames as readonly string[]).includes(name);
 
 /** True for the threshold rules' names. */
 export const isThresholdRule = (name: string): name is ThresholdRuleName =>
