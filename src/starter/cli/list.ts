@@ -9,6 +9,7 @@ import { statusQuery } from '../../workflows/messages';
 import { kindKey, phaseKey, targetKey } from '../../workflows/search-attributes';
 import type { CliContext } from './context';
 import { printerOf } from './context';
+import { mapLimit } from '../map-limit';
 
 /** Running recoveries of every kind. */
 export const DEFAULT_LIST_QUERY = `SelfHealingKind IN ('node', 'workload', 'analysis') AND ExecutionStatus = 'Running'`;
@@ -48,7 +49,7 @@ export function addListCommand(program: Command, context: CliContext): void {
 export async function listRecoveries(context: CliContext, query: string): Promise<RecoveryRow[]> {
   const found: WorkflowExecutionInfo[] = [];
   for await (const workflow of context.client.workflow.list({ query })) found.push(workflow);
-  const statuses = await mapBounded(found, QUERY_CONCURRENCY, (workflow) =>
+  const statuses = await mapLimit(found, QUERY_CONCURRENCY, (workflow) =>
     liveStatus(context.client, workflow.workflowId),
   );
   const now = context.now().getTime();
@@ -115,19 +116,4 @@ export function waitText(seconds: number | undefined): string {
   if (seconds < 3_600) return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3_600)}h${two(Math.floor(seconds / 60) % 60)}m`;
   return `${Math.floor(seconds / 86_400)}d${two(Math.floor(seconds / 3_600) % 24)}h`;
-}
-
-/** `fn` over `items`, at most `limit` at once, results in the items' order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

@@ -14,7 +14,8 @@ import type { AnalysisListener } from './loop';
 import { AnalysisLoop } from './loop';
 
 export type { AnalysisListener, AnalysisStats } from './loop';
-export { AnalysisLoop, mapLimit } from './loop';
+export { AnalysisLoop } from './loop';
+export { mapLimit } from '../../map-limit';
 export { AnalysisEngine } from './engine';
 export type { ClearedTarget, RuleOutcome } from './engine';
 export { analysisRulesOf } from './rules';

@@ -21,6 +21,7 @@ import type { ClearedTarget } from './engine';
 import { AnalysisEngine } from './engine';
 import type { AnalysisRuleSpec } from './rules';
 import { analysisRulesOf, historyMs } from './rules';
+import { mapLimit } from '../../map-limit';
 
 /** What the loop tells its host. Callbacks must not throw (a throw is logged and ignored). */
 export interface AnalysisListener {
@@ -246,22 +247,4 @@ export class AnalysisLoop {
       this.deps.logger.error('analysis listener threw', { error: errorText(error) });
     }
   }
-}
-
-/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
