@@ -25,6 +25,16 @@ describe('anomaly detection', () => {
     expect(detectAnomaly(after).state).toBe('normal');
   });
 
+  test('two points judged together: 4σ and 6σ (a 5σ shift seen through noise) are found; a 50σ spike beside a 2σ point is not', () => {
+    const base = flat(Array.from({ length: 120 }, (_, i) => 100 + (i % 2 === 0 ? 1 : -1)));
+    const at = (...vs: number[]) => [...base, ...vs.map((v, i) => ({ t: (120 + i) * STEP, v }))];
+    // The baseline alternates 99/101: median 100, MAD 1, scale 1.4826.
+    const sigma = 1.4826;
+    expect(detectAnomaly(at(100 + 4 * sigma, 100 + 6 * sigma)).state).toBe('anomalous');
+    expect(detectAnomaly(at(100 + 2 * sigma, 100 + 50 * sigma)).state).toBe('normal');
+    expect(detectAnomaly(at(100 + 50 * sigma, 100 + 2 * sigma)).state).toBe('normal');
+  });
+
   test('a sustained +8σ shift is not found at its first evaluation, and is at its second', () => {
     const series = syntheticSeries({ seed: 11, points: 130, shiftAt: 120, shiftSigma: 8 });
     expect(detectAnomaly(series.slice(0, 121)).state).toBe('normal');

@@ -1,9 +1,13 @@
 /**
  * Anomaly detection against a rolling baseline with robust statistics: the median and the MAD of
  * the baseline window, a robust z-score for each recent point, and a finding only when the last
- * `confirm` points all lie beyond `threshold` on the same side. A single spike therefore starts
- * nothing, and a sustained shift is found at its `confirm`-th evaluation. The recent points are
- * kept out of the baseline, so a shift does not hide itself by moving the median.
+ * `confirm` points together lie beyond `threshold` on the same side: their mean score, as the
+ * z-score of a mean of `confirm` points (× √confirm), reaches `threshold`, and every one of them
+ * reaches {@link FLOOR} × `threshold`. The floor keeps a single spike, however large, from starting
+ * anything (its neighbours are ordinary); the mean finds a sustained shift of 5σ at its
+ * `confirm`-th evaluation, where requiring each point beyond `threshold` misses half of them
+ * (docs/benchmarks/analysis.md). The recent points are kept out of the baseline, so a shift does
+ * not hide itself by moving the median.
  *
  * Scale: MAD × 1.4826. When the MAD is 0 (more than half the baseline is one value: an idle
  * service's error rate), the mean absolute deviation × 1.2533 stands in (the "modified z-score"
@@ -133,13 +137,18 @@ export function baselineOf(
   return { median: center, mad, scale, points: values.length };
 }
 
-/** The side every score lies beyond the threshold on, if any and if it counts. */
+/** Every confirming point must reach this fraction of the threshold, on the same side. */
+export const FLOOR = 0.6;
+
+/** The side the scores lie beyond the threshold on (see the module comment), if any and if it counts. */
 function sideOf(
   scores: readonly number[],
   threshold: number,
   sides: AnomalyOptions['sides'],
 ): AnomalyDirection | undefined {
-  if (sides !== 'down' && scores.every((z) => z >= threshold)) return 'up';
-  if (sides !== 'up' && scores.every((z) => z <= -threshold)) return 'down';
+  const meanScore = (scores.reduce((sum, z) => sum + z, 0) / scores.length) * Math.sqrt(scores.length);
+  const floor = FLOOR * threshold;
+  if (sides !== 'down' && meanScore >= threshold && scores.every((z) => z >= floor)) return 'up';
+  if (sides !== 'up' && meanScore <= -threshold && scores.every((z) => z <= -floor)) return 'down';
   return undefined;
 }
