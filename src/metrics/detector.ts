@@ -91,6 +91,7 @@ function informersOf(stats: DetectorStats): Record<string, InformerStats> {
           namespaces: stats.pods.informers.namespaces,
         }
       : {}),
+    ...(stats.storage ? { events: stats.storage.informer } : {}),
   };
 }
 
