@@ -21,7 +21,16 @@ log "static checks (typecheck, lint, format) beside the suites: $checks_log"
 ( npm run --silent typecheck && npm run --silent lint && npm run --silent format:check ) >"$checks_log" 2>&1 &
 checks_pid=$!
 
-cleanup() { "$REPO_ROOT/scripts/lab/down.sh" || true; }
+# The product, compiled once for every suite that runs it as processes (test/support/processes.ts),
+# beside the lab's start; under node_modules so the compiled files resolve the dependencies.
+export SELF_HEALING_PRODUCT_BUILD="$REPO_ROOT/node_modules/.cache/self-healing-e2e/run-$$"
+npx tsc -p tsconfig.build.json --outDir "$SELF_HEALING_PRODUCT_BUILD" >"$STATE_DIR/product-build.log" 2>&1 &
+build_pid=$!
+
+cleanup() {
+  "$REPO_ROOT/scripts/lab/down.sh" || true
+  rm -rf "$SELF_HEALING_PRODUCT_BUILD"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # A fresh Temporal history each run: tests must not depend on what an earlier run left behind.
@@ -30,6 +39,8 @@ rm -rf "$STATE_DIR/temporal"
 "$REPO_ROOT/scripts/lab/up.sh"
 # shellcheck disable=SC1091
 source "$STATE_DIR/env"
+
+wait "$build_pid" || { cat "$STATE_DIR/product-build.log" >&2; die "the product does not compile (above)"; }
 
 rm -f "$results" "$results".*
 export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"

@@ -106,7 +106,7 @@ export const analysisSection = z
     /** Prometheus' base URL; empty: no analysis. @default '' */
     prometheus_url: prometheusUrl,
     /** Seconds between evaluations. @default 30 */
-    interval: seconds(10, 600, 30),
+    interval: seconds(5, 600, 30),
     /** Seconds one query may take before it counts as failed. @default 10 */
     query_timeout: seconds(1, 60, 10),
     /** Queries in flight at once. @default 4 */

@@ -37,16 +37,16 @@ const configNamespace = `analysis-e2e-config-${runId}`;
 const logDir = mkdtempSync(path.join(tmpdir(), `analysis-e2e-${runId}-`));
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const byService = (expr: string) => `label_replace(${expr}, "service", "$1", "backend", "(.+)")`;
-/** The default error-rate rule over a 20 s window (the default's 5 m would clear slowly for a test). */
+/** The default error-rate rule over a 10 s window, every 5 s (the defaults' 5 m and 30 s would be slow for a test). */
 const errorRateQuery =
-  `100 * sum by (namespace, service) (${byService(`rate(lab_backend_http_requests_total{namespace="${namespace}",code=~"5.."}[20s])`)})` +
-  ` / sum by (namespace, service) (${byService(`rate(lab_backend_http_requests_total{namespace="${namespace}"}[20s])`)})`;
+  `100 * sum by (namespace, service) (${byService(`rate(lab_backend_http_requests_total{namespace="${namespace}",code=~"5.."}[10s])`)})` +
+  ` / sum by (namespace, service) (${byService(`rate(lab_backend_http_requests_total{namespace="${namespace}"}[10s])`)})`;
 const config = {
   'analysis.prometheus_url': prometheusUrl(),
-  'analysis.interval': '10',
+  'analysis.interval': '5',
   'analysis.rules': 'error_rate',
   'analysis.error_rate_query': errorRateQuery,
-  'analysis.error_rate_for': '10',
+  'analysis.error_rate_for': '5',
 };
 
 let kc: KubeConfig;

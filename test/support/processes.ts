@@ -31,6 +31,9 @@ export type Entrypoint = keyof typeof Entrypoints;
  * @throws Error with the compiler's output when `src` does not compile.
  */
 export function buildProduct(runId: string): string {
+  // scripts/test.sh compiles once for every suite of its run (the sources do not change meanwhile).
+  const shared = process.env.SELF_HEALING_PRODUCT_BUILD;
+  if (shared) return shared;
   const outDir = path.join(repoRoot, 'node_modules/.cache/self-healing-e2e', runId);
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], {
@@ -45,8 +48,9 @@ export function buildProduct(runId: string): string {
   return outDir;
 }
 
-/** Removes a folder made by {@link buildProduct}. */
+/** Removes a folder made by {@link buildProduct} (not the run's shared one). */
 export function removeBuild(outDir: string): void {
+  if (outDir === process.env.SELF_HEALING_PRODUCT_BUILD) return; // the run's, removed by scripts/test.sh
   rmSync(outDir, { recursive: true, force: true });
 }
 
