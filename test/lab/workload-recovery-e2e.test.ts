@@ -347,7 +347,15 @@ test("a StatefulSet's bad rollout is rolled back to its previous ControllerRevis
       (pod) => pod.spec?.containers[0]?.image === CRASHING && !pod.metadata?.deletionTimestamp,
       { timeoutMs: 240_000 },
     );
-    const result = await recoveryOf({ kind: 'StatefulSet', namespace, name });
+    const result = await recoveryOf({ kind: 'StatefulSet', namespace, name }).catch(
+      async (error: unknown) => {
+        // What the kubelet and kwok made of the bad pod, for the failure's reader.
+        const pod = await core.readNamespacedPod({ name: `${name}-1`, namespace });
+        const seen = { labels: pod.metadata?.labels, node: pod.spec?.nodeName, status: pod.status };
+        if (error instanceof Error) error.message += `\n\n${name}-1 now: ${JSON.stringify(seen)}`;
+        throw error;
+      },
+    );
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'rollback' });
     expect(result.actions.join('\n')).toMatch(/evicted db-1 of the bad revision/);
     const st = await ready();
