@@ -7,7 +7,7 @@ import { connectionOptions } from '../config/connection';
 import { loadMetricsEnv } from '../config/metrics-env';
 import { loadSlackAppEnv } from '../config/slack-app-env';
 import { createMetricsRegistry } from '../metrics/registry';
-import { serveMetrics } from '../metrics/server';
+import { startMetricsEndpoint } from '../metrics/server';
 import { slackMetrics } from '../metrics/slack';
 import { jsonLogger } from '../logging';
 import { createSlackApp } from './app';
@@ -17,9 +17,7 @@ async function main(): Promise<void> {
   const metricsEnv = loadMetricsEnv(process.env, 'slack');
   const logger = jsonLogger();
   const registry = createMetricsRegistry();
-  const metrics =
-    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
-  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
+  const metrics = await startMetricsEndpoint(registry, metricsEnv, logger);
   const connection = await Connection.connect(await connectionOptions(env.temporal));
   try {
     const app = createSlackApp({

@@ -9,17 +9,13 @@ import { createDetectorKubernetes, loadKubeConfig } from '../activities/kubernet
 import { ConfigError, loadEnv } from '../config/env';
 import { loadMetricsEnv } from '../config/metrics-env';
 import { observeKubernetesCalls } from '../activities/kubernetes/api-metrics';
-import {
-  createMetricsRegistry,
-  kubernetesCallMetrics,
-  registerDetectorMetrics,
-  serveMetrics,
-} from '../metrics';
+import { createMetricsRegistry, kubernetesCallMetrics, registerDetectorMetrics } from '../metrics';
 import { errorText, jsonLogger } from '../logging';
 import { connectionOptions } from '../config/connection';
 import { createDetector } from './detector';
 import { stormRelay } from './storm-relay';
 import { createAnalysisAlerts } from './analysis-alerts';
+import { startMetricsEndpoint } from '../metrics/server';
 import { registerAnalysisMetrics } from '../metrics/analysis';
 
 async function main(): Promise<void> {
@@ -53,9 +49,7 @@ async function main(): Promise<void> {
     logger,
   });
   registerAnalysisMetrics(registry, () => analysis.stats());
-  const metrics =
-    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
-  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
+  const metrics = await startMetricsEndpoint(registry, metricsEnv, logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -12,7 +12,8 @@ import { loadEnv } from '../config/env';
 import { loadMetricsEnv } from '../config/metrics-env';
 import { observeKubernetesCalls } from '../activities/kubernetes/api-metrics';
 import { observeDeliveries } from '../activities/notify/delivery-metrics';
-import { createMetricsRegistry, kubernetesCallMetrics, recoveryMetricsSinks, serveMetrics } from '../metrics';
+import { createMetricsRegistry, kubernetesCallMetrics, recoveryMetricsSinks } from '../metrics';
+import { addressFree, startMetricsEndpoint } from '../metrics/server';
 import { deliveryMetrics } from '../metrics/notifications';
 import { describeNotifyEnv, loadNotifyEnv } from '../config/notify-env';
 import { jsonLogger } from '../logging';
@@ -26,11 +27,21 @@ async function main(): Promise<void> {
   // Checked before anything starts: a channel switched on without its credentials stops the worker.
   const notifyEnv = loadNotifyEnv(process.env);
   const metricsEnv = loadMetricsEnv(process.env, 'worker');
+  const logger = jsonLogger();
+  const temporalMetrics =
+    metricsEnv.temporalPort > 0 && (await addressFree(metricsEnv.host, metricsEnv.temporalPort));
+  if (metricsEnv.temporalPort > 0 && !temporalMetrics)
+    logger.error(
+      'Temporal SDK metrics not served: the address is taken; set TEMPORAL_METRICS_PORT to a free port',
+      {
+        address: `${metricsEnv.host}:${metricsEnv.temporalPort}`,
+      },
+    );
   Runtime.install({
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
       // The SDK's own worker metrics (task slots, latencies, polls), in Prometheus' conventions.
-      ...(metricsEnv.temporalPort > 0
+      ...(temporalMetrics
         ? {
             metrics: {
               prometheus: {
@@ -47,15 +58,12 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry();
   observeKubernetesCalls(kubernetesCallMetrics(registry));
   observeDeliveries(deliveryMetrics(registry));
-  const metrics =
-    metricsEnv.port > 0 ? await serveMetrics(registry, metricsEnv.host, metricsEnv.port) : undefined;
+  const metrics = await startMetricsEndpoint(registry, metricsEnv, logger);
   const kubeConfig = loadKubeConfig(env.KUBECONFIG);
 
   // The same live config as the detector; read before the first activity, so no call runs under
   // defaults the ConfigMap overrides (an opt-out label, say).
-  const logger = jsonLogger();
   logger.info('notification channels', describeNotifyEnv(notifyEnv));
-  if (metrics) logger.info('metrics served', { url: `http://${metrics.address}/metrics` });
   const configSource = createClusterConfigSource(
     createDetectorKubernetes(kubeConfig, logger, WORKER_COMPONENT),
     { name: env.SELF_HEALING_CONFIG_NAME, namespace: env.SELF_HEALING_CONFIG_NAMESPACE },
