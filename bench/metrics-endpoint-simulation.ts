@@ -10,6 +10,7 @@ import type { KubernetesCallObserver, KubernetesVerb } from '../src/activities/k
 import type { DeliveryObserver } from '../src/activities/notify/delivery-metrics';
 import type { TargetKind } from '../src/domain';
 import type { HumanAnswer, RecoveryMetricsSinks } from '../src/workflows/sinks';
+import { seededRandom } from '../tools/sim/series';
 
 /** Where a worker's recoveries report: the sink and the two observers its entrypoint installs. */
 export interface WorkerMetricFeeds {
@@ -28,19 +29,8 @@ export interface SimulationTally {
 }
 
 type Random = () => number;
+export { seededRandom };
 type Weighted<T> = readonly (readonly [T, number])[];
-
-/** mulberry32: small, fast, and the same numbers for the same seed on every machine. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: Random, options: Weighted<T>): T {
   const total = options.reduce((sum, [, weight]) => sum + weight, 0);
