@@ -5,7 +5,13 @@
  * lab started by `make test`; without it the suite fails, it never skips.
  */
 import type { KubeConfig, V1Container, V1Pod } from '@kubernetes/client-node';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import {
   Kubelet,
   OOM_LOG_LINE,
@@ -233,3 +239,48 @@ test('images of other registries are not judged: they run at once, as before', a
   const pod = await waitPod('plain', 'Ready', isPodReady);
   expect(pod.metadata?.labels?.[Kubelet.verdictLabel]).toBeUndefined();
 });
+
+test("a pod recreated under a deleted pod's name (as a StatefulSet does) is judged, and the logs served are its own", async () => {
+  const name = 'again';
+  const image = 'registry.lab/shop/web:1.1';
+  const spec = { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image }] };
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const ref = { group: 'kwok.x-k8s.io', version: 'v1alpha1', namespace, plural: 'logs', name };
+  type Logs = { metadata?: { deletionTimestamp?: string; ownerReferences?: { uid?: string }[] } };
+  const logsObject = () =>
+    custom.getNamespacedCustomObject(ref).then(
+      (o) => o as Logs,
+      () => undefined,
+    );
+  const judged = (uid: string | undefined) =>
+    waitFor(
+      `${name} (${uid}) judged`,
+      () => core.readNamespacedPod({ name, namespace }),
+      (p) => p.metadata?.uid === uid && p.metadata?.labels?.[Kubelet.verdictLabel] === 'Error',
+    );
+  const first = await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec } });
+  await judged(first.metadata?.uid);
+  // The first pod's Logs object outlives it for a while, as it does when garbage collection lags.
+  const hold = 'lab.self-healing.io/test-hold';
+  await custom.patchNamespacedCustomObject(
+    { ...ref, body: { metadata: { finalizers: [hold] } } },
+    mergePatch,
+  );
+  await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+  await waitFor(
+    `the first Logs object of ${name} collected`,
+    logsObject,
+    (o) => !!o?.metadata?.deletionTimestamp,
+  );
+  const second = await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec } });
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await custom.patchNamespacedCustomObject({ ...ref, body: { metadata: { finalizers: null } } }, mergePatch);
+  await judged(second.metadata?.uid);
+  const owned = await waitFor(
+    `the Logs object of ${name} owned by the second pod`,
+    logsObject,
+    (o) => o?.metadata?.ownerReferences?.[0]?.uid === second.metadata?.uid,
+  );
+  expect(owned?.metadata?.deletionTimestamp).toBeUndefined();
+  await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+}, 60_000);

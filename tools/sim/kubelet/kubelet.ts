@@ -132,7 +132,9 @@ export class SimKubelet {
     try {
       await this.judgeAndMark(key);
     } catch (error) {
-      if (errorCode(error) === 404) return;
+      // A 404 ends the work only when it is the pod that is gone, not something beside it.
+      const [namespace = '', name = ''] = key.split('/');
+      if (errorCode(error) === 404 && !this.informers.pods.get(name, namespace)) return;
       this.log(`pod ${key}: ${describe(error)}; retrying in 1 s`);
       this.queue.addAfter(key, 1_000);
     }

@@ -12,6 +12,11 @@ import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { errorCode } from './errors';
 
+const ignoreGone = (error: unknown): undefined => {
+  if (errorCode(error) === 404 || errorCode(error) === 409) return undefined;
+  throw error;
+};
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const group = 'kwok.x-k8s.io';
 const version = 'v1alpha1';
@@ -68,15 +73,36 @@ export class PodLogs {
       },
       spec: { logs: entries },
     };
-    const namespace = m.namespace ?? '';
-    try {
-      await this.api.createNamespacedCustomObject({ group, version, namespace, plural, body });
-    } catch (error) {
-      if (errorCode(error) !== 409) throw error;
-      await this.api.patchNamespacedCustomObject(
-        { group, version, namespace, plural, name: m.name ?? '', body: { spec: body.spec } },
-        mergePatch,
-      );
+    await this.upsert(m.namespace ?? '', m.name ?? '', m.uid ?? '', body);
+  }
+
+  /**
+   * Creates the pod's Logs object, or updates the one there. A Logs object named after the pod but
+   * owned by an earlier pod of that name (a StatefulSet's recreated pod) is replaced, not patched:
+   * garbage collection is about to delete it, and a patch racing that deletion would fail with a
+   * 404 that reads as "the pod is gone".
+   */
+  private async upsert(namespace: string, name: string, uid: string, body: object): Promise<void> {
+    const ref = { group, version, namespace, plural, name };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.api.createNamespacedCustomObject({ group, version, namespace, plural, body });
+        return;
+      } catch (error) {
+        if (errorCode(error) !== 409 || attempt >= 3) throw error;
+      }
+      const existing = (await this.api.getNamespacedCustomObject(ref).catch(ignoreGone)) as
+        { metadata?: { uid?: string; ownerReferences?: { uid?: string }[] } } | undefined;
+      if (!existing) continue;
+      const owner = existing.metadata?.ownerReferences?.[0]?.uid;
+      if (owner === uid) {
+        const spec = (body as { spec: unknown }).spec;
+        await this.api.patchNamespacedCustomObject({ ...ref, body: { spec } }, mergePatch);
+        return;
+      }
+      await this.api
+        .deleteNamespacedCustomObject({ ...ref, body: { preconditions: { uid: existing.metadata?.uid } } })
+        .catch(ignoreGone);
     }
   }
 
