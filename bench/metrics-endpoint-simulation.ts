@@ -64,6 +64,13 @@ const OUTCOMES: Record<TargetKind, Weighted<string>> = {
     ['stopped', 5],
     ['reported', 10],
   ],
+  service: [
+    ['recovered', 50],
+    ['healed', 25],
+    ['skipped', 5],
+    ['reported', 10],
+    ['escalated', 10],
+  ],
   analysis: [
     ['cleared', 80],
     ['expired', 20],

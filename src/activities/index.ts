@@ -53,5 +53,6 @@ function createBudgetActivities({ budget }: Pick<ActivityDeps, 'budget'>) {
 
 export type * from './node/types';
 export type * from './workload/types';
+export type * from './service/types';
 export type { Ownership } from './context';
 export { NOT_READY_YET } from './node';

@@ -5,7 +5,7 @@
  * good one (see ./config-source.ts).
  *
  * The design's keys stay flat. Each area the design does not cover gets a section of dotted keys,
- * `<area>.<key>` (`workload.*`, `alerts.*`, `escalation.*`, `analysis.*`), validated by the same
+ * `<area>.<key>` (`workload.*`, `alerts.*`, `escalation.*`, `analysis.*`, `service.*`), validated by the same
  * schema. Secrets (tokens, signing secrets, passwords, routing keys) never go in the ConfigMap: a
  * key that looks like one is rejected; they come from a Secret mounted as environment.
  */
@@ -15,6 +15,7 @@ import { describeIssues } from './env';
 import { QUANTITY } from '../domain/quantity';
 import { alertsSection, escalationSection } from './notification-config';
 import { analysisSection } from './analysis-config';
+import { serviceSection } from './service-config';
 
 /** A memory quantity (`512Mi`, `4Gi`, `1G`, bytes), kept as written; {@link quantityBytes} reads it. */
 const quantity = (def: string) =>
@@ -72,6 +73,7 @@ export const ConfigSections = {
   alerts: alertsSection,
   escalation: escalationSection,
   analysis: analysisSection,
+  service: serviceSection,
 } as const;
 
 /** Every key a ConfigMap may hold: the flat keys, and each section's keys as `<area>.<key>`. */
@@ -139,6 +141,8 @@ export const recoveryConfigSchema = z
     escalation: escalationSection.prefault({}),
     /** The analysis engine over Prometheus (./analysis-config.ts, docs/analysis.md). */
     analysis: analysisSection.prefault({}),
+    /** Service recovery (./service-config.ts, docs/services.md). */
+    service: serviceSection.prefault({}),
   })
   .strict();
 

@@ -13,3 +13,5 @@ export * from './quantity';
 export * from './notification';
 export * from './analysis';
 export * from './analysis-alert';
+export * from './service';
+export * from './service-annotations';

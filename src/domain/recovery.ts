@@ -8,12 +8,13 @@ import type { Diagnosis } from './diagnosis';
 import type { WorkloadTarget } from './workload-recovery';
 import type { AlertLevel, HumanLoopStatus } from './notification';
 import type { AnalysisType } from './analysis/finding';
+import type { ServiceFailureReason } from './service';
 
 /**
  * The kinds of target the product recovers, and `analysis` for an analysis finding routed as an
  * alert (no recovery applies); the value of the `SelfHealingKind` search attribute.
  */
-export const TargetKinds = ['node', 'workload', 'analysis'] as const;
+export const TargetKinds = ['node', 'workload', 'analysis', 'service'] as const;
 export type TargetKind = (typeof TargetKinds)[number];
 
 /** Where a recovery stands; the value of the `SelfHealingPhase` search attribute. */
@@ -48,7 +49,7 @@ export interface Evidence {
   /** ISO-8601 time of the observation. */
   observedAt: string;
   /** The failure seen again, or `Ready` when the target is healthy again. */
-  reason: NodeFailureReason | PodFailureReason | AnalysisType | 'Ready';
+  reason: NodeFailureReason | PodFailureReason | ServiceFailureReason | AnalysisType | 'Ready';
   message?: string;
   /** Workload recoveries: the pod this observation is about. */
   pod?: string;
@@ -79,7 +80,7 @@ export interface RecoveryStatus {
 /** A decision a human must take before the recovery goes on. */
 export interface ApprovalRequest {
   /** What is asked, e.g. 'replace-node' or 'delete-unmanaged-pods'. */
-  action: 'replace-node' | 'delete-unmanaged-pods' | 'raise-memory' | 'rollback' | 'delete-pod';
+  action: 'replace-node' | 'delete-unmanaged-pods' | 'raise-memory' | 'rollback' | 'delete-pod' | 'failover';
   detail: string;
   /** ISO-8601 time the request was made. */
   requestedAt: string;

@@ -1,5 +1,5 @@
 /** Deterministic workflow IDs: a repeated detection or request reaches the execution already running. */
-import type { AnalysisTarget, WorkloadTarget } from '../domain';
+import type { AnalysisTarget, ServiceTarget, WorkloadTarget } from '../domain';
 import { workloadTargetKey } from '../domain';
 
 /** The workflow ID of a node's recovery. */
@@ -29,4 +29,9 @@ export function workloadRecoveryWorkflowId(workload: WorkloadTarget): string {
 /** The workflow ID of an analysis finding's alert: `analysis/error_rate/service/shop/web`. */
 export function analysisAlertWorkflowId(rule: string, target: AnalysisTarget): string {
   return `analysis/${rule}/${target.kind}/${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
+}
+
+/** The workflow ID of a Service's recovery: `service-recovery/shop/web`. */
+export function serviceRecoveryWorkflowId(service: ServiceTarget): string {
+  return `service-recovery/${service.namespace}/${service.name}`;
 }
