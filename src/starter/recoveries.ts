@@ -9,8 +9,10 @@ import { evidenceSignal, stormSignal } from '../workflows/messages';
 import {
   disruptionBudgetWorkflowId,
   nodeRecoveryWorkflowId,
+  serviceRecoveryWorkflowId,
   workloadRecoveryWorkflowId,
 } from '../workflows/ids';
+import { serviceRecoveryWorkflow } from '../workflows/service/service-recovery';
 import { workloadRecoveryWorkflow } from '../workflows/workload/workload-recovery';
 import { nodeRecoveryWorkflow } from '../workflows/node/node-recovery';
 import { kindKey, phaseKey, severityKey, targetKey } from '../workflows/search-attributes';
@@ -25,10 +27,12 @@ import type {
   NodeRecoveryPolicy,
   WorkloadRecoveryInput,
   WorkloadRecoveryPolicy,
+  ServiceRecoveryInput,
+  ServiceRecoveryPolicy,
 } from '../domain';
-import { quantityBytes, workloadTargetKey } from '../domain';
+import { quantityBytes, serviceTargetKey, workloadTargetKey } from '../domain';
 
-export { nodeRecoveryWorkflowId, workloadRecoveryWorkflowId };
+export { nodeRecoveryWorkflowId, serviceRecoveryWorkflowId, workloadRecoveryWorkflowId };
 
 /** A node's latest recovery, which ended `Stopped` because a person took the node back. */
 export interface StoppedByPerson {
@@ -190,5 +194,48 @@ export function humanLoopPolicy(config: RecoveryConfig): HumanLoopPolicy {
   return {
     escalationAfter: escalationTimes(config.escalation),
     notificationRetryFor: config.alerts.retry_for,
+  };
+}
+
+/**
+ * Starts the Service's recovery, or adds the evidence to the one already running
+ * (signal-with-start): one recovery per Service, whichever check found it.
+ */
+export function startServiceRecovery(
+  client: Client,
+  taskQueue: string,
+  input: ServiceRecoveryInput,
+): Promise<WorkflowHandleWithSignaledRunId<typeof serviceRecoveryWorkflow>> {
+  return startOrJoin(client, taskQueue, serviceRecoveryWorkflow, input, {
+    workflowId: serviceRecoveryWorkflowId(input.service),
+    kind: 'service',
+    target: serviceTargetKey(input.service),
+    evidence: {
+      observedAt: input.detectedAt,
+      reason: input.reason,
+      ...(input.message ? { message: input.message } : {}),
+    },
+  });
+}
+
+/** The policy a Service recovery follows, from the config in force when it starts. */
+export function serviceRecoveryPolicy(config: RecoveryConfig): ServiceRecoveryPolicy {
+  const s = config.service;
+  return {
+    dryRun: config.dry_run,
+    restartAttempts: config.workload.restart_attempts,
+    restartInterval: `${config.workload.restart_interval}s`,
+    stableWindow: `${s.stable_window}s`,
+    recoveryTimeout: `${config.recovery_timeout}s`,
+    approvalTimeout: `${config.approval_timeout}s`,
+    maxConcurrent: s.max_concurrent,
+    scaling: {
+      upThreshold: s.scale_up_threshold,
+      downThreshold: s.scale_down_threshold,
+      cooldown: `${s.scale_cooldown}s`,
+    },
+    failoverStableWindow: `${s.failover_stable_window}s`,
+    workload: workloadRecoveryPolicy(config),
+    humans: humanLoopPolicy(config),
   };
 }

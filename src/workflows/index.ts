@@ -3,3 +3,4 @@ export { nodeRecoveryWorkflow } from './node/node-recovery';
 export { disruptionBudgetWorkflow } from './budget/disruption-budget';
 export { workloadRecoveryWorkflow } from './workload/workload-recovery';
 export { analysisAlertWorkflow } from './analysis/analysis-alert';
+export { serviceRecoveryWorkflow } from './service/service-recovery';

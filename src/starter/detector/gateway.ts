@@ -1,19 +1,21 @@
-/** The detector's way to Temporal: start (or join) a node's or a workload's recovery, signal evidence to it. */
+/** The detector's way to Temporal: start (or join) a node's, a workload's or a Service's recovery, signal evidence to it. */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { evidenceSignal } from '../../workflows/messages';
 import {
   nodeRecoveryWorkflowId,
+  serviceRecoveryWorkflowId,
   startNodeRecovery,
+  startServiceRecovery,
   startWorkloadRecovery,
   stoppedByPersonSince,
   workloadRecoveryWorkflowId,
 } from '../recoveries';
 import type { Evidence } from '../../domain';
-import type { RecoveryGateway } from './types';
+import type { RecoveryGateway, ServiceGateway } from './types';
 
 /** The {@link RecoveryGateway} over a Temporal client. */
-export function temporalRecoveryGateway(client: Client, taskQueue: string): RecoveryGateway {
+export function temporalRecoveryGateway(client: Client, taskQueue: string): RecoveryGateway & ServiceGateway {
   return {
     async start(input, episodeSince) {
       const stopped = await stoppedByPersonSince(client, input.node, new Date(episodeSince));
@@ -29,6 +31,12 @@ export function temporalRecoveryGateway(client: Client, taskQueue: string): Reco
     },
     signalWorkload: (workload, evidence) =>
       signalEvidence(client, workloadRecoveryWorkflowId(workload), evidence),
+    async startService(input) {
+      const handle = await startServiceRecovery(client, taskQueue, input);
+      return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+    },
+    signalService: (service, evidence) =>
+      signalEvidence(client, serviceRecoveryWorkflowId(service), evidence),
   };
 }
 

@@ -13,6 +13,8 @@ import type {
   NodeFailureReason,
   NodeRecoveryInput,
   PodFailureReason,
+  ServiceRecoveryInput,
+  ServiceTarget,
   WorkloadRecoveryInput,
   WorkloadTarget,
 } from '../../domain';
@@ -40,6 +42,14 @@ export interface RecoveryGateway {
   startWorkload(input: WorkloadRecoveryInput): Promise<{ workflowId: string; runId: string }>;
   /** Signals evidence (about one pod, or `Ready`) to the workload's recovery; `not-found` when none runs. */
   signalWorkload(workload: WorkloadTarget, evidence: Evidence): Promise<'signalled' | 'not-found'>;
+}
+
+/** The service source's way to Temporal (./gateway.ts in production). */
+export interface ServiceGateway {
+  /** Starts the Service's recovery (`service-recovery/<ns>/<name>`), or adds evidence to the running one. */
+  startService(input: ServiceRecoveryInput): Promise<{ workflowId: string; runId: string }>;
+  /** Signals evidence (a failed check, or `Ready`) to the Service's recovery; `not-found` when none runs. */
+  signalService(service: ServiceTarget, evidence: Evidence): Promise<'signalled' | 'not-found'>;
 }
 
 /**
