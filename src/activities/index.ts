@@ -12,6 +12,7 @@ import type { NotifyDeps } from './notify';
 import { createNotifyActivities } from './notify';
 import type { WorkloadRecoveryPort } from './ports';
 import { createWorkloadActivities } from './workload';
+import { createRecoveryActivities } from './recoveries';
 
 export interface ActivityDeps extends NodeActivityDeps, NotifyDeps {
   budget: BudgetPort;
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWorkloadActivities(deps),
     ...createNotifyActivities(deps),
     ...createBudgetActivities(deps),
+    ...createRecoveryActivities(),
   };
 }
 
@@ -55,4 +57,5 @@ export type * from './node/types';
 export type * from './workload/types';
 export type * from './service/types';
 export type { Ownership } from './context';
+export type { JoinedRecovery } from './recoveries';
 export { NOT_READY_YET } from './node';

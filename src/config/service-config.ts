@@ -53,6 +53,8 @@ export const serviceSection = z
     min_replicas: z.coerce.number().int().min(1).max(1000).default(1),
     /** Seconds between two changes of one workload's replicas. @default 120 */
     scale_cooldown: seconds(0, 3600, 120),
+    /** Seconds, after scaling up, the load is watched to give the replicas back as it drops. @default 1800 */
+    scale_watch: seconds(0, 86400, 1800),
     /** Seconds a failed-over primary must stay healthy before traffic goes back to it. @default 120 */
     failover_stable_window: seconds(0, 3600, 120),
   })

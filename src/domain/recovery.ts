@@ -21,6 +21,7 @@ export type TargetKind = (typeof TargetKinds)[number];
 export const RecoveryPhases = [
   'Detected',
   'Diagnosing',
+  'RecoveringDependencies',
   'WaitingForBudget',
   'Cordoning',
   'Draining',
@@ -29,6 +30,7 @@ export const RecoveryPhases = [
   'AwaitingApproval',
   'Replacing',
   'Remediating',
+  'FailedOver',
   'Verifying',
   'Uncordoning',
   'Recovered',

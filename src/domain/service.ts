@@ -100,6 +100,8 @@ export interface ServiceRecoveryPolicy {
     downThreshold: number;
     /** No second change of replicas within this long of the last one. */
     cooldown: Duration;
+    /** After scaling up, how long the load is watched to give the replicas back. */
+    watchFor: Duration;
   };
   /** Failover: the primary must stay healthy this long before traffic goes back to it. */
   failoverStableWindow: Duration;

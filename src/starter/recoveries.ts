@@ -233,6 +233,7 @@ export function serviceRecoveryPolicy(config: RecoveryConfig): ServiceRecoveryPo
       upThreshold: s.scale_up_threshold,
       downThreshold: s.scale_down_threshold,
       cooldown: `${s.scale_cooldown}s`,
+      watchFor: `${s.scale_watch}s`,
     },
     failoverStableWindow: `${s.failover_stable_window}s`,
     workload: workloadRecoveryPolicy(config),

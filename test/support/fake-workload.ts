@@ -73,6 +73,8 @@ export class FakeWorkload {
           desired: 2,
           ready: this.healthy ? 2 : 0,
           failing: this.healthy ? [] : ['web-1 CrashLoopBackOff'],
+          failingPods: this.healthy ? [] : [{ pod: 'web-1', reason: 'CrashLoopBackOff' }],
+          management: {},
           restarts: this.healthy ? 0 : 5 + this.calls.length,
           pods: 'uid-1,uid-2',
           fingerprint: this.fingerprint,

@@ -138,3 +138,17 @@ export interface DependencyGraph {
   missing: string[];
   invalid: Record<string, string>;
 }
+
+/** The Service recovery activities, as the workflow calls them (createServiceActivities implements them). */
+export interface ServiceActivities {
+  inspectService(request: ServiceRequest): Promise<ServiceView>;
+  checkConnectivity(request: ServiceRequest): Promise<ConnectivityResult>;
+  serviceHealth(request: ServiceRequest): Promise<ServiceHealth>;
+  measurePerformance(request: ServiceRequest): Promise<PerformanceReading>;
+  selectorHealth(request: SelectorRequest): Promise<SelectorHealth>;
+  switchServiceSelector(request: SwitchRequest): Promise<SwitchResult>;
+  workloadScale(request: { workload: WorkloadTarget }): Promise<ScaleView>;
+  scaleWorkload(request: ScaleRequest): Promise<ScaleResult>;
+  recordServiceEvent(request: ServiceEventRequest): Promise<void>;
+  dependencyGraph(request: ServiceRequest): Promise<DependencyGraph>;
+}

@@ -122,7 +122,11 @@ function rolloutFacts({ revisions, object }: WorkloadSnapshot): RolloutFacts | u
   };
 }
 
-function management({ object, namespaceLabels, hpa }: WorkloadSnapshot, optOutLabel: string): Management {
+/** Who else manages the workload (GitOps, an HPA), and whether it is opted out or paused. */
+export function management(
+  { object, namespaceLabels, hpa }: WorkloadSnapshot,
+  optOutLabel: string,
+): Management {
   const m: Management = {};
   if (!object) return m;
   const gitOps = gitOpsManager(object.labels, object.annotations);

@@ -8,7 +8,7 @@ import { WorkloadAnnotations } from '../../domain';
 import { workflowId } from '../context';
 import type { PodsPort, WorkloadRecoveryPort } from '../ports';
 import { NOT_READY_YET } from '../node/verify';
-import { diagnose, rolloutComplete, verdictsOf } from './diagnose';
+import { diagnose, management, rolloutComplete, verdictsOf } from './diagnose';
 import { fingerprintOf } from './fingerprint';
 import { patchFor } from './remediation-patches';
 import type { WorkloadSnapshot } from './snapshot';
@@ -57,12 +57,15 @@ export function createWorkloadActivities({ workloads, cluster, optOutLabel }: Wo
     async workloadHealth({ workload }: Pick<DiagnoseRequest, 'workload'>): Promise<WorkloadHealth> {
       const snapshot = await workloads.readWorkload(workload, 'health');
       const current = snapshot.pods.filter((p) => !p.deleting);
+      const verdicts = verdictsOf(snapshot);
       return {
         exists: snapshot.object !== undefined,
         rolloutComplete: rolloutComplete(snapshot),
         desired: snapshot.object?.rollout.desired ?? 0,
         ready: snapshot.object?.rollout.ready ?? 0,
-        failing: verdictsOf(snapshot).map((v) => `${v.pod} ${v.reason}`),
+        failing: verdicts.map((v) => `${v.pod} ${v.reason}`),
+        failingPods: verdicts.map(({ pod, reason }) => ({ pod, reason })),
+        management: management(snapshot, optOutLabel()),
         restarts: current.reduce((sum, p) => sum + p.containers.reduce((s, c) => s + c.restarts, 0), 0),
         pods: current
           .map((p) => p.uid)

@@ -1,5 +1,5 @@
 /** The inputs and typed outcomes of the workload recovery activities, which the workflow branches on. */
-import type { PodFailureReason, WorkloadTarget } from '../../domain';
+import type { Management, PodFailureReason, WorkloadTarget } from '../../domain';
 
 export interface DiagnoseRequest {
   workload: WorkloadTarget;
@@ -50,6 +50,10 @@ export interface WorkloadHealth {
   ready: number;
   /** Failing pods with their reason: `web-7f9-abc CrashLoopBackOff`. */
   failing: string[];
+  /** The same pods with their reason, most specific first, for the workflow to branch on. */
+  failingPods: { pod: string; reason: PodFailureReason }[];
+  /** GitOps, an HPA, an opt-out, a pause: who else has a say in changing it. */
+  management: Management;
   /** Restarts summed over the current pods, and which pods those are: a stable window keeps both. */
   restarts: number;
   pods: string;
