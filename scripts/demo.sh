@@ -250,8 +250,8 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: { name: api, namespace: demo, annotations: { lab.self-healing.io/selector: app=api } }
-spec: { ports: [{ name: http, port: 80 }] }
+metadata: { name: api, namespace: demo }
+spec: { selector: { app: api }, ports: [{ name: http, port: 80 }] }
 YAML
 kubectl -n demo rollout status deployment/api --timeout=120s >&2
 start_bg load "${standin_cmd[@]}" tools/sim/backends/load-main.ts --kubeconfig "$KUBECONFIG" \

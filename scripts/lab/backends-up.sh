@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the lab backends (tools/sim/backends): real HTTP servers on 127.0.0.1 for the Ready pods
-# labelled lab.self-healing.io/backend=true, and the EndpointSlices of the Services that select
-# them. Needs the cluster (k8s-up.sh). Idempotent: when it is already up, it only re-checks.
+# labelled lab.self-healing.io/backend=true, and the lab's EndpointSlice controller, which writes
+# the slices of every Service with a selector (k8s-up.sh turns kube-controller-manager's off).
+# Needs the cluster (k8s-up.sh). Idempotent: when it is already up, it only re-checks.
 # See docs/lab.md, "Backends".
 #
 # Environment (all optional):

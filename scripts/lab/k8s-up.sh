@@ -316,12 +316,15 @@ wait_for kube-apiserver "kube-apiserver /readyz" apiserver_ready
 
 log "starting kube-controller-manager and kube-scheduler"
 # node-monitor-period 2s + a short grace period: a silent node turns Unknown in seconds, not 40 s.
+# No Endpoints/EndpointSlice controllers: they would list kwok's made-up pod IPs, which lead
+# nowhere. The lab backends (tools/sim/backends) write every selector Service's EndpointSlices.
 start kube-controller-manager \
   --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
   --authorization-kubeconfig="$KUBECONFIG_FILE" \
   --authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
-  --controllers='*' --use-service-account-credentials=false \
+  --controllers='*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller' \
+  --use-service-account-credentials=false \
   --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
   --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
   --node-monitor-period=2s --node-monitor-grace-period="$GRACE" \

@@ -2,11 +2,13 @@
  * The lab backends (tools/sim/backends): a Deployment's Ready pods labelled as backends are real
  * HTTP servers on 127.0.0.1, listed in the EndpointSlices of the Service that selects them, with
  * their latency and error rate set by annotations, and counted in the metrics Prometheus scrapes.
+ * They are also the lab's EndpointSlice controller: any Service's selector decides its endpoints,
+ * backends or not, and a changed selector moves them.
  * Runs against the lab started by `make test`; without it the suite fails, it never skips.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -17,6 +19,7 @@ import {
 import type { Endpoint } from '../../tools/sim';
 import {
   Backends,
+  backendDeployment,
   backendsMetrics,
   backendsMetricsPort,
   createBackend,
@@ -242,4 +245,102 @@ test('the load generator spreads its requests a second over the Service’s read
     (s) => s.labels.namespace === namespace && s.labels.backend === 'loaded',
   );
   expect(counted.map((s) => [s.labels.code, s.value])).toEqual([['200', result.sent]]);
+});
+
+/** A Deployment of `replicas` pods labelled `app=<name>` that are not backends (nothing listens for them). */
+function plainDeployment(name: string, replicas: number): V1Deployment {
+  const deployment = backendDeployment(name, { replicas });
+  const template = deployment.spec?.template;
+  if (template?.metadata) template.metadata.labels = { app: name };
+  const container = template?.spec?.containers[0];
+  if (container) container.ports = [{ name: 'web', containerPort: 9000 }];
+  return deployment;
+}
+
+test('patching a Service’s spec.selector from the app=a pods to the app=b pods moves its endpoints, and requests reach b', async () => {
+  await apps.createNamespacedDeployment({ namespace, body: backendDeployment('a', { replicas: 2 }) });
+  await apps.createNamespacedDeployment({ namespace, body: backendDeployment('b', { replicas: 2 }) });
+  await core.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name: 'front' },
+      spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  });
+  const before = await readyEndpoints('front', 2);
+  expect(before.map((e) => e.pod)).toEqual((await livePods('a')).map((p) => p.metadata?.name).sort());
+  for (const endpoint of before)
+    expect(JSON.parse((await httpGet(endpoint.url)).body)).toMatchObject({ backend: 'a', pod: endpoint.pod });
+
+  await core.patchNamespacedService(
+    { name: 'front', namespace, body: { spec: { selector: { app: 'b' } } } },
+    mergePatch,
+  );
+  const after = await waitFor(
+    'the two b pods, ready, as the only endpoints of front',
+    () => endpointsOf(kc, namespace, 'front'),
+    (es) => es.length === 2 && es.every((e) => e.ready && e.pod.startsWith('b-')),
+  );
+  expect(after.map((e) => e.pod)).toEqual((await livePods('b')).map((p) => p.metadata?.name).sort());
+  for (const endpoint of after) {
+    const answer = await httpGet(endpoint.url);
+    expect(answer.headers['x-lab-pod']).toBe(endpoint.pod);
+    expect(JSON.parse(answer.body)).toMatchObject({ backend: 'b', pod: endpoint.pod, code: 200 });
+  }
+  const load = await generateLoad(kc, namespace, 'front', { rps: 20, durationMs: 1_000 });
+  expect(load).toMatchObject({ byStatus: { '200': load.sent }, errors: {}, noEndpoint: 0 });
+  expect(Object.keys(load.byPod).sort()).toEqual(after.map((e) => e.pod));
+});
+
+test('a Service selecting pods that are not backends lists their pod IPs on the target port, a relabelled pod leaves', async () => {
+  await apps.createNamespacedDeployment({ namespace, body: plainDeployment('plain', 2) });
+  await core.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name: 'plain' },
+      spec: { selector: { app: 'plain' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] },
+    },
+  });
+  const endpoints = await readyEndpoints('plain', 2);
+  const pods = await livePods('plain');
+  const slices = await kc
+    .makeApiClient(DiscoveryV1Api)
+    .listNamespacedEndpointSlice({ namespace, labelSelector: 'kubernetes.io/service-name=plain' });
+  expect(slices.items).toHaveLength(1);
+  const [slice] = slices.items;
+  expect(slice).toMatchObject({
+    metadata: { labels: { 'endpointslice.kubernetes.io/managed-by': Backends.managedBy } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 9000 }],
+  });
+  const listed = (slice?.endpoints ?? []).map((e) => [e.addresses[0], e.targetRef?.kind, e.targetRef?.uid]);
+  const expected = pods.map((p) => [p.status?.podIP, 'Pod', p.metadata?.uid]);
+  expect(listed.sort()).toEqual(expected.sort());
+  expect(endpoints.map((e) => e.url).sort()).toEqual(
+    pods.map((p) => `http://${p.status?.podIP}:9000`).sort(),
+  );
+
+  const [relabelled] = endpoints;
+  await core.patchNamespacedPod(
+    { name: relabelled?.pod ?? '', namespace, body: { metadata: { labels: { app: 'elsewhere' } } } },
+    mergePatch,
+  );
+  await waitFor(
+    `${relabelled?.pod} gone from plain's endpoints, its replacement listed`,
+    () => endpointsOf(kc, namespace, 'plain'),
+    (es) => es.length === 2 && es.every((e) => e.ready) && !es.some((e) => e.pod === relabelled?.pod),
+  );
+});
+
+test('a selector-less Service with the lab.self-healing.io/selector annotation still gets its backends’ slices', async () => {
+  await apps.createNamespacedDeployment({ namespace, body: backendDeployment('legacy') });
+  await core.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name: 'legacy', annotations: { [Backends.selectorAnnotation]: 'app=legacy' } },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    },
+  });
+  const [endpoint] = await readyEndpoints('legacy', 1);
+  expect((await httpGet(endpoint?.url ?? '')).status).toBe(200);
 });

@@ -1,6 +1,6 @@
 /**
  * The lab backends' pieces on their own (tools/sim/backends): knobs from annotations, the Service
- * selector, the EndpointSlice of a pod, the metrics text, and one instance's HTTP server. The lab
+ * selector, the EndpointSlices of a Service's pods, the metrics text, and one instance's HTTP server. The lab
  * suite test/lab/lab-backends.test.ts proves them together against the cluster.
  */
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
@@ -10,38 +10,64 @@ import { Instance } from '../../tools/sim/backends/instance';
 import { knobsOf } from '../../tools/sim/backends/knobs';
 import { RequestMetrics } from '../../tools/sim/backends/metrics';
 import { backendNameOf } from '../../tools/sim/backends/pods';
-import { parseSelector, sliceContent, sliceFor } from '../../tools/sim/backends/slices';
+import {
+  conditionsOf,
+  desiredSlices,
+  parseSelector,
+  selectorOf,
+  sliceContent,
+  sliceFor,
+  targetPortsOf,
+} from '../../tools/sim/backends/slices';
 import { samplesOf } from '../../tools/sim/prometheus';
 
-function pod(overrides: { ready?: boolean; deleting?: boolean } = {}): V1Pod {
+interface PodShape {
+  name?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  ready?: boolean;
+  deleting?: boolean;
+  phase?: string;
+  node?: string | null;
+  ip?: string;
+}
+
+/** A Running, Ready pod of the Deployment `web` (a backend unless `labels` says otherwise). */
+function pod(shape: PodShape = {}): V1Pod {
   return {
     metadata: {
-      name: 'web-5d8f7-abcde',
+      name: shape.name ?? 'web-5d8f7-abcde',
       namespace: 'shop',
-      uid: 'u-1',
-      labels: { app: 'web', 'pod-template-hash': '5d8f7', [Backends.backendLabel]: 'true' },
+      uid: shape.uid ?? 'u-1',
+      labels: shape.labels ?? { app: 'web', 'pod-template-hash': '5d8f7', [Backends.backendLabel]: 'true' },
       ownerReferences: [
         { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f7', uid: 'rs', controller: true },
       ],
-      ...(overrides.deleting ? { deletionTimestamp: new Date() } : {}),
+      ...(shape.deleting ? { deletionTimestamp: new Date() } : {}),
     },
-    spec: { nodeName: 'sim-node-1', containers: [] },
+    spec: {
+      ...(shape.node === null ? {} : { nodeName: shape.node ?? 'sim-node-1' }),
+      containers: [{ name: 'app', image: 'x', ports: [{ name: 'web', containerPort: 8080 }] }],
+    },
     status: {
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: overrides.ready === false ? 'False' : 'True' }],
+      phase: shape.phase ?? 'Running',
+      podIP: shape.ip ?? '10.0.0.7',
+      conditions: [{ type: 'Ready', status: shape.ready === false ? 'False' : 'True' }],
     },
   };
 }
 
+/** A plain (not backend) pod labelled `app=<app>`. */
+function plainPod(app: string, i: number, shape: PodShape = {}): V1Pod {
+  return pod({ name: `${app}-${i}`, uid: `${app}-u${i}`, ip: `10.0.1.${i}`, labels: { app }, ...shape });
+}
+
 const service: V1Service = {
-  metadata: {
-    name: 'web',
-    namespace: 'shop',
-    uid: 's-1',
-    annotations: { [Backends.selectorAnnotation]: 'app=web' },
-  },
-  spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  metadata: { name: 'web', namespace: 'shop', uid: 's-1' },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
 };
+
+const noServer = () => undefined;
 
 describe('knobs', () => {
   test('latency and error rate are read from the pod annotations', () => {
@@ -72,10 +98,21 @@ describe('selector', () => {
     expect(parseSelector('app!=web')).toHaveProperty('error');
     expect(parseSelector('')).toHaveProperty('error');
   });
+
+  test('spec.selector decides; the lab annotation only for a selector-less Service; none for ExternalName', () => {
+    expect(selectorOf(service)).toEqual({ labels: { app: 'web' } });
+    const annotated = { metadata: { annotations: { [Backends.selectorAnnotation]: 'app=old' } } };
+    expect(selectorOf({ ...annotated, spec: { selector: { app: 'new' } } })).toEqual({
+      labels: { app: 'new' },
+    });
+    expect(selectorOf(annotated)).toEqual({ labels: { app: 'old' } });
+    expect(selectorOf({ spec: { ports: [{ port: 80 }] } })).toBeUndefined();
+    expect(selectorOf({ spec: { type: 'ExternalName', selector: { app: 'web' } } })).toBeUndefined();
+  });
 });
 
 describe('endpoint slices', () => {
-  test('a Ready pod is one ready 127.0.0.1 endpoint on its port, owned by the Service', () => {
+  test('a backend pod with a server is one 127.0.0.1 endpoint on its port, owned by the Service', () => {
     const slice = sliceFor(service, pod(), 41_000);
     expect(slice).toMatchObject({
       metadata: {
@@ -92,24 +129,112 @@ describe('endpoint slices', () => {
           addresses: ['127.0.0.1'],
           conditions: { ready: true, serving: true, terminating: false },
           nodeName: 'sim-node-1',
-          targetRef: { kind: 'Pod', name: 'web-5d8f7-abcde', uid: 'u-1' },
+          targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-5d8f7-abcde', uid: 'u-1' },
         },
       ],
       ports: [{ name: 'http', protocol: 'TCP', port: 41_000 }],
     });
   });
 
-  test('a NotReady pod is listed not ready, a deleted one terminating', () => {
-    expect(sliceFor(service, pod({ ready: false }), 1).endpoints?.[0]?.conditions).toEqual({
-      ready: false,
+  test('conditions follow the pod as kube-controller-manager sets them: serving is Ready, ready excludes terminating', () => {
+    expect(conditionsOf(pod({ ready: false }))).toEqual({ ready: false, serving: false, terminating: false });
+    expect(conditionsOf(pod({ deleting: true }))).toEqual({ ready: false, serving: true, terminating: true });
+    expect(conditionsOf(pod({ ready: false }), true)).toEqual({
+      ready: true,
       serving: false,
       terminating: false,
     });
-    expect(sliceFor(service, pod({ deleting: true }), 1).endpoints?.[0]?.conditions).toEqual({
-      ready: false,
-      serving: false,
-      terminating: true,
+  });
+
+  test('a pod that is not a backend is its pod IP on the target port, with a targetRef naming it', () => {
+    const slices = desiredSlices(
+      service,
+      { app: 'web' },
+      [plainPod('web', 2, { ready: false }), plainPod('web', 1), plainPod('other', 3)],
+      noServer,
+      [],
+    );
+    expect(slices).toHaveLength(1);
+    expect(slices[0]).toMatchObject({
+      metadata: { labels: { 'kubernetes.io/service-name': 'web' }, ownerReferences: [{ uid: 's-1' }] },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+      endpoints: [
+        {
+          addresses: ['10.0.1.1'],
+          conditions: { ready: true, serving: true, terminating: false },
+          nodeName: 'sim-node-1',
+          targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'web-u1' },
+        },
+        { addresses: ['10.0.1.2'], conditions: { ready: false, serving: false, terminating: false } },
+      ],
     });
+  });
+
+  test('a named target port is the container port of that name; a pod without it is listed without the port', () => {
+    const named: V1Service = {
+      ...service,
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] },
+    };
+    expect(targetPortsOf(named, plainPod('web', 1))).toEqual([{ name: 'http', protocol: 'TCP', port: 8080 }]);
+    const other = plainPod('web', 2);
+    other.spec = { nodeName: 'sim-node-1', containers: [{ name: 'app', image: 'x' }] };
+    const slices = desiredSlices(named, { app: 'web' }, [plainPod('web', 1), other], noServer, []);
+    expect(slices.map((s) => [s.ports, s.endpoints?.map((e) => e.targetRef?.name)])).toEqual(
+      expect.arrayContaining([
+        [[{ name: 'http', protocol: 'TCP', port: 8080 }], ['web-1']],
+        [[], ['web-2']],
+      ]),
+    );
+  });
+
+  test('pods not bound to a node, Succeeded or Failed, or without an IP are left out; a terminating one stays', () => {
+    const pods = [
+      plainPod('web', 1, { node: null }),
+      plainPod('web', 2, { phase: 'Succeeded' }),
+      plainPod('web', 3, { phase: 'Failed' }),
+      plainPod('web', 4, { ip: '' }),
+      plainPod('web', 5, { deleting: true }),
+    ];
+    const [slice, ...more] = desiredSlices(service, { app: 'web' }, pods, noServer, []);
+    expect(more).toEqual([]);
+    expect(slice?.endpoints?.map((e) => [e.targetRef?.name, e.conditions?.terminating])).toEqual([
+      ['web-5', true],
+    ]);
+  });
+
+  test('a backend pod is listed at its server once it has one; Ready without one yet, it is left out', () => {
+    const backend = pod();
+    expect(desiredSlices(service, { app: 'web' }, [backend], () => 41_000, [])).toEqual([
+      sliceFor(service, backend, 41_000),
+    ]);
+    expect(desiredSlices(service, { app: 'web' }, [backend], noServer, [])).toEqual([]);
+    const starting = pod({ ready: false });
+    expect(desiredSlices(service, { app: 'web' }, [starting], noServer, [])[0]).toMatchObject({
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.7'], conditions: { ready: false }, targetRef: { uid: 'u-1' } }],
+    });
+  });
+
+  test('IP endpoints fill slices of 100; one pod more or less rewrites one slice, and an emptied slice goes', () => {
+    const pods = Array.from({ length: 150 }, (_, i) => plainPod('web', i + 1));
+    const first = desiredSlices(service, { app: 'web' }, pods, noServer, []);
+    expect(first.map((s) => s.endpoints?.length)).toEqual([100, 50]);
+    const names = first.map((s) => s.metadata?.name);
+    expect(new Set(names).size).toBe(2);
+
+    const fewer = pods.filter((p) => p.metadata?.name !== 'web-1');
+    const next = desiredSlices(service, { app: 'web' }, [...fewer, plainPod('web', 200)], noServer, first);
+    expect(next.map((s) => s.metadata?.name)).toEqual(names);
+    const changed = next.filter((s, i) => {
+      const before = first[i];
+      return !before || sliceContent(s) !== sliceContent(before);
+    });
+    expect(changed).toHaveLength(1);
+    expect(changed[0]?.endpoints?.map((e) => e.targetRef?.name)).toContain('web-200');
+
+    const few = desiredSlices(service, { app: 'web' }, pods.slice(120), noServer, first);
+    expect(few.map((s) => [s.metadata?.name, s.endpoints?.length])).toEqual([[names[1], 30]]);
   });
 
   test('a slice read back with its keys in another order needs no rewrite', () => {

@@ -1,9 +1,11 @@
 /**
  * The lab backends: every Ready pod labelled `lab.self-healing.io/backend=true` is served as a real
- * HTTP server on 127.0.0.1 (see instance.ts), and every Service annotated with a backend selector
- * gets EndpointSlices listing those servers (see slices.ts). Pods, Services and the slices it wrote
- * are watched through informers; a change queues its namespace, and a namespace is reconciled as a
- * whole, one at a time.
+ * HTTP server on 127.0.0.1 (see instance.ts), and every Service with a selector gets the
+ * EndpointSlices kube-controller-manager would write, with a backend pod listed at its server
+ * (see slices.ts): the lab's EndpointSlice controller. Pods, Services and the slices it wrote are
+ * watched through informers. A backend pod's change queues its namespace, whose servers are
+ * reconciled as a whole; a change to a Service, to one of its slices or to a pod it selects (or
+ * listed) queues that Service, whose slices are reconciled on their own.
  */
 import type {
   KubeConfig,
@@ -22,7 +24,7 @@ import { Instance } from './instance';
 import { knobsOf } from './knobs';
 import type { RequestMetrics } from './metrics';
 import { isServing, originOf } from './pods';
-import { matches, parseSelector, sliceContent, sliceFor } from './slices';
+import { desiredSlices, isBackend, matches, selectorOf, sliceContent } from './slices';
 
 export interface LabBackendsOptions {
   kc: KubeConfig;
@@ -31,6 +33,9 @@ export interface LabBackendsOptions {
 }
 
 const namespaceOf = (o: KubernetesObject) => o.metadata?.namespace ?? '';
+/** Work queue keys: a namespace's servers, or one Service's slices. */
+const serversKey = (namespace: string) => `servers ${namespace}`;
+const serviceKey = (namespace: string, name: string) => `service ${namespace}/${name}`;
 
 export class LabBackends {
   private readonly discovery: DiscoveryV1Api;
@@ -51,14 +56,9 @@ export class LabBackends {
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
     this.metrics = options.metrics;
     this.log = options.log;
-    const backendPods = `${Backends.backendLabel}=true`;
     const ours = `${SliceLabels.managedBy}=${Backends.managedBy}`;
-    this.pods = makeInformer(
-      kc,
-      '/api/v1/pods',
-      () => core.listPodForAllNamespaces({ labelSelector: backendPods }),
-      backendPods,
-    );
+    // Every pod, not only backends: any pod a Service selects is one of its endpoints.
+    this.pods = makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
     this.services = makeInformer(kc, '/api/v1/services', () => core.listServiceForAllNamespaces());
     this.slices = makeInformer(
       kc,
@@ -66,25 +66,26 @@ export class LabBackends {
       () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: ours }),
       ours,
     );
-    this.queue = new WorkQueue((ns) => this.reconcile(ns), 4);
+    this.queue = new WorkQueue((key) => this.reconcile(key), 4);
   }
 
   /** Lists and watches; resolves once what is already there is queued. */
   async start(): Promise<void> {
-    for (const informer of [this.pods, this.services, this.slices] as Watched<KubernetesObject>[]) {
-      informer.on('change', (o) => this.queue.add(namespaceOf(o)));
-    }
+    this.pods.on('change', (pod) => this.podChanged(pod));
+    this.services.on('change', (s) => this.queue.add(serviceKey(namespaceOf(s), s.metadata?.name ?? '')));
+    this.slices.on('change', (s) => this.sliceChanged(s));
     await Promise.all([
-      keepRunning('backend pods', this.pods, this.log),
+      keepRunning('pods', this.pods, this.log),
       keepRunning('services', this.services, this.log),
       keepRunning('backend endpointslices', this.slices, this.log),
     ]);
-    const namespaces = new Set(
-      [...this.pods.list(), ...this.services.list(), ...this.slices.list()].map(namespaceOf),
-    );
-    for (const ns of namespaces) this.queue.add(ns);
+    const backends = this.pods.list().filter(isBackend);
+    for (const ns of new Set(backends.map(namespaceOf))) this.queue.add(serversKey(ns));
+    for (const s of this.services.list()) this.queue.add(serviceKey(namespaceOf(s), s.metadata?.name ?? ''));
+    for (const s of this.slices.list()) this.sliceChanged(s);
+    const selecting = this.services.list().filter((s) => selectorOf(s) !== undefined).length;
     this.log(
-      `watching ${this.pods.list().length} backend pods, ${this.backendServices().length} backend services`,
+      `watching ${this.pods.list().length} pods (${backends.length} backends), ${selecting} services with a selector`,
     );
   }
 
@@ -93,10 +94,35 @@ export class LabBackends {
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
   }
 
-  private backendServices(namespace?: string): V1Service[] {
-    return this.services
-      .list(namespace)
-      .filter((s) => s.metadata?.annotations?.[Backends.selectorAnnotation]);
+  /**
+   * A backend pod's servers come first: its namespace is queued, and its Services once its server
+   * is settled. Any other pod queues the Services it is, or was, an endpoint of.
+   */
+  private podChanged(pod: V1Pod): void {
+    if (isBackend(pod)) this.queue.add(serversKey(namespaceOf(pod)));
+    else this.queueServicesOf(namespaceOf(pod), pod);
+  }
+
+  private sliceChanged(slice: V1EndpointSlice): void {
+    const service = slice.metadata?.labels?.[SliceLabels.serviceName];
+    if (service) this.queue.add(serviceKey(namespaceOf(slice), service));
+  }
+
+  /**
+   * Queues the Services of the namespace that select the pod now, and those whose slices list it
+   * (its labels changed, or it is gone). With no pod, every Service of the namespace.
+   */
+  private queueServicesOf(namespace: string, pod?: V1Pod): void {
+    const uid = pod?.metadata?.uid;
+    for (const service of this.services.list(namespace)) {
+      const selector = selectorOf(service);
+      if (!selector) continue;
+      if (!pod || ('labels' in selector && matches(pod, selector.labels)))
+        this.queue.add(serviceKey(namespace, service.metadata?.name ?? ''));
+    }
+    if (!pod) return;
+    for (const slice of this.slices.list(namespace))
+      if (slice.endpoints?.some((e) => e.targetRef?.uid === uid)) this.sliceChanged(slice);
   }
 
   private complain(key: string, problem: string | undefined): void {
@@ -107,25 +133,34 @@ export class LabBackends {
     }
   }
 
-  private async reconcile(namespace: string): Promise<void> {
+  private async reconcile(key: string): Promise<void> {
     try {
-      await this.syncInstances(namespace);
-      await this.syncSlices(namespace);
+      if (key.startsWith('servers ')) await this.syncInstances(key.slice('servers '.length));
+      else {
+        const [namespace = '', name = ''] = key.slice('service '.length).split('/');
+        await this.syncSlices(namespace, name);
+      }
     } catch (error) {
-      // A conflict only means a watch event is on its way: try again with it, quietly.
-      if (errorCode(error) === 409) return this.queue.addAfter(namespace, 100);
-      this.log(`namespace ${namespace}: ${describe(error)}; retrying in 1 s`);
-      this.queue.addAfter(namespace, 1_000);
+      // A conflict, or a slice already gone, only means a watch event is on its way: try again
+      // with it, quietly.
+      const code = errorCode(error);
+      if (code === 409 || code === 404) return this.queue.addAfter(key, 100);
+      this.log(`${key}: ${describe(error)}; retrying in 1 s`);
+      this.queue.addAfter(key, 1_000);
     }
   }
 
-  /** Starts a server for each serving pod, stops the others, and forgets pods that are gone. */
+  /**
+   * Starts a server for each serving backend pod, stops the others, and forgets pods that are gone;
+   * then queues the namespace's Services, whose slices follow the servers.
+   */
   private async syncInstances(namespace: string): Promise<void> {
     const seen = new Set<string>();
     const counts = new Map<string, number>();
     for (const i of this.instances.values())
       if (i.origin.namespace === namespace) counts.set(i.origin.backend, 0);
     for (const pod of this.pods.list(namespace)) {
+      if (!isBackend(pod)) continue;
       const uid = pod.metadata?.uid ?? '';
       seen.add(uid);
       const key = `pod ${namespace}/${pod.metadata?.name}`;
@@ -154,41 +189,38 @@ export class LabBackends {
       this.complaints.delete(`pod ${namespace}/${instance.origin.pod}`);
     }
     for (const [backend, count] of counts) this.metrics.setInstances(namespace, backend, count);
+    this.queueServicesOf(namespace);
   }
 
-  /** Makes the slices of every backend Service of the namespace what its pods say. */
-  private async syncSlices(namespace: string): Promise<void> {
-    const desired = new Map<string, V1EndpointSlice>();
-    for (const service of this.backendServices(namespace)) {
-      const key = `service ${namespace}/${service.metadata?.name}`;
-      const selector = parseSelector(service.metadata?.annotations?.[Backends.selectorAnnotation] ?? '');
-      if (service.spec?.selector && Object.keys(service.spec.selector).length > 0) {
-        this.complain(key, `has spec.selector too; only selector-less Services get backend slices`);
-        continue;
-      }
-      if ('error' in selector) {
-        this.complain(key, `${Backends.selectorAnnotation}: ${selector.error}`);
-        continue;
-      }
-      this.complain(key, undefined);
-      for (const pod of this.pods.list(namespace)) {
-        const port = this.instances.get(pod.metadata?.uid ?? '')?.port;
-        if (port === undefined || !matches(pod, selector.labels)) continue;
-        const slice = sliceFor(service, pod, port);
-        desired.set(slice.metadata?.name ?? '', slice);
-      }
+  /** Makes the slices of one Service what its selector and pods say (none if it is gone). */
+  private async syncSlices(namespace: string, name: string): Promise<void> {
+    const key = `service ${namespace}/${name}`;
+    const service = this.services.get(name, namespace);
+    const current = this.slices
+      .list(namespace)
+      .filter((s) => s.metadata?.labels?.[SliceLabels.serviceName] === name);
+    let desired: V1EndpointSlice[] = [];
+    const selector = service && selectorOf(service);
+    if (!selector || 'labels' in selector) this.complain(key, undefined);
+    else this.complain(key, `${Backends.selectorAnnotation}: ${selector.error}`);
+    if (service && selector && 'labels' in selector) {
+      const port = (pod: V1Pod) => this.instances.get(pod.metadata?.uid ?? '')?.port;
+      desired = desiredSlices(service, selector.labels, this.pods.list(namespace), port, current);
     }
-    for (const [name, slice] of desired) {
-      const current = this.slices.get(name, namespace);
-      if (!current) await this.create(slice);
-      else if (sliceContent(current) !== sliceContent(slice)) await this.replace(slice, current);
+    const wanted = new Set(desired.map((s) => s.metadata?.name ?? ''));
+    for (const slice of desired) {
+      const existing = current.find((s) => s.metadata?.name === slice.metadata?.name);
+      if (!existing) await this.create(slice);
+      else if (sliceContent(existing) !== sliceContent(slice)) await this.replace(slice, existing);
     }
-    for (const slice of this.slices.list(namespace)) {
-      const name = slice.metadata?.name ?? '';
-      if (desired.has(name)) continue;
-      await this.discovery.deleteNamespacedEndpointSlice({ name, namespace }).catch((error: unknown) => {
-        if (errorCode(error) !== 404) throw error;
-      });
+    for (const slice of current) {
+      const sliceName = slice.metadata?.name ?? '';
+      if (wanted.has(sliceName)) continue;
+      await this.discovery
+        .deleteNamespacedEndpointSlice({ name: sliceName, namespace })
+        .catch((error: unknown) => {
+          if (errorCode(error) !== 404) throw error;
+        });
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Helpers for tests and benchmarks that use the lab backends: create a backend (a Deployment and a
- * selector-less Service), read its endpoints as a client of the Service would (from its
+ * Service selecting its pods), read its endpoints as a client of the Service would (from its
  * EndpointSlices), and read the backends' metrics.
  */
 import { request } from 'node:http';
@@ -26,6 +26,9 @@ export function knobAnnotations(knobs: { latencyMs?: number; errorRate?: number 
   return annotations;
 }
 
+/** The port backend containers declare (nothing listens there: the lab backends pick their own). */
+const CONTAINER_PORT = 8080;
+
 /** A Deployment whose pods (labelled `app=<name>`) are backends. */
 export function backendDeployment(name: string, spec: BackendSpec = {}): V1Deployment {
   return {
@@ -41,7 +44,11 @@ export function backendDeployment(name: string, spec: BackendSpec = {}): V1Deplo
         spec: {
           terminationGracePeriodSeconds: 0,
           containers: [
-            { name, image: `registry.example.invalid/${name}:1.0`, ports: [{ containerPort: 8080 }] },
+            {
+              name,
+              image: `registry.example.invalid/${name}:1.0`,
+              ports: [{ containerPort: CONTAINER_PORT }],
+            },
           ],
         },
       },
@@ -49,11 +56,17 @@ export function backendDeployment(name: string, spec: BackendSpec = {}): V1Deplo
   };
 }
 
-/** A Service without `spec.selector` whose endpoints are the backend pods labelled `app=<name>`. */
+/**
+ * A Service selecting the pods labelled `app=<name>`. Its slices, written by the lab backends, list
+ * each backend pod at its server; the target port is the container's, as on a real cluster.
+ */
 export function backendService(name: string, spec: BackendSpec = {}): V1Service {
   return {
-    metadata: { name, annotations: { [Backends.selectorAnnotation]: `app=${name}` } },
-    spec: { ports: [{ name: 'http', port: spec.servicePort ?? 80, protocol: 'TCP' }] },
+    metadata: { name },
+    spec: {
+      selector: { app: name },
+      ports: [{ name: 'http', port: spec.servicePort ?? 80, targetPort: CONTAINER_PORT, protocol: 'TCP' }],
+    },
   };
 }
 

@@ -10,9 +10,9 @@ export const Backends = {
    */
   backendLabel: 'lab.self-healing.io/backend',
   /**
-   * Service annotation holding the equality selector (`app=web,tier=front`) of its backend pods. A
-   * Service with it has no `spec.selector` (kube-controller-manager would write slices of made-up
-   * pod IPs); the backends process writes its EndpointSlices instead.
+   * Service annotation holding an equality selector (`app=web,tier=front`), read only when the
+   * Service has no `spec.selector`: the lab's former convention, from when kube-controller-manager
+   * wrote the slices of selector Services. Prefer `spec.selector`, as on a real cluster.
    */
   selectorAnnotation: 'lab.self-healing.io/selector',
   /** Pod annotation: milliseconds added to every answer. */
@@ -20,7 +20,8 @@ export const Backends = {
   /** Pod annotation: the share of requests answered 500, from 0 to 1. */
   errorRateAnnotation: 'lab.self-healing.io/error-rate',
   /**
-   * `endpointslice.kubernetes.io/managed-by` of the slices the backends process writes. A label
+   * `endpointslice.kubernetes.io/managed-by` of the slices the backends process writes (for every
+   * Service with a selector: it is the lab's EndpointSlice controller). A label
    * value cannot hold a `/`, hence a domain, like upstream's `endpointslice-controller.k8s.io`.
    */
   managedBy: 'backends.lab.self-healing.io',
