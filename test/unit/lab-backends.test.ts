@@ -72,10 +72,10 @@ const noServer = () => undefined;
 describe('knobs', () => {
   test('latency and error rate are read from the pod annotations', () => {
     expect(knobsOf({ [Backends.latencyAnnotation]: '250', [Backends.errorRateAnnotation]: '0.5' })).toEqual({
-      knobs: { latencyMs: 250, errorRate: 0.5 },
+      knobs: { latencyMs: 250, errorRate: 0.5, capacityRps: 0 },
       problems: [],
     });
-    expect(knobsOf(undefined).knobs).toEqual({ latencyMs: 0, errorRate: 0 });
+    expect(knobsOf(undefined).knobs).toEqual({ latencyMs: 0, errorRate: 0, capacityRps: 0 });
   });
 
   test('an invalid knob counts as absent and is reported by name', () => {
@@ -83,7 +83,7 @@ describe('knobs', () => {
       [Backends.errorRateAnnotation]: '2',
       [Backends.latencyAnnotation]: 'x',
     });
-    expect(knobs).toEqual({ latencyMs: 0, errorRate: 0 });
+    expect(knobs).toEqual({ latencyMs: 0, errorRate: 0, capacityRps: 0 });
     expect(problems).toEqual([
       `${Backends.latencyAnnotation}="x" is not a number from 0 to 600000; using 0`,
       `${Backends.errorRateAnnotation}="2" is not a number from 0 to 1; using 0`,
@@ -301,7 +301,7 @@ describe('instance', () => {
     let draw = 0.3;
     const instance = new Instance(
       { namespace: 'shop', backend: 'web', pod: 'web-1' },
-      { latencyMs: 0, errorRate: 0.5 },
+      { latencyMs: 0, errorRate: 0.5, capacityRps: 0 },
       metrics,
       () => draw,
     );
@@ -321,5 +321,34 @@ describe('instance', () => {
     expect(samplesOf(metrics.render(), 'lab_backend_http_requests_total').map((s) => s.value)).toEqual([
       1, 2,
     ]);
+  });
+});
+
+describe('capacity', () => {
+  test('an instance with a capacity answers at full speed up to it, and after its latency only above it', async () => {
+    const instance = new Instance(
+      { namespace: 'shop', backend: 'web', pod: 'web-1' },
+      { latencyMs: 60_000, errorRate: 0, capacityRps: 2 },
+      new RequestMetrics(),
+    );
+    const port = await instance.start();
+    const url = `http://127.0.0.1:${port}/`;
+    try {
+      // Within capacity the minute of latency does not apply: both answer.
+      expect((await httpGet(url)).status).toBe(200);
+      expect((await httpGet(url)).status).toBe(200);
+      // The third within the same second is over capacity: still waiting when the next two are asked.
+      let third: number | undefined;
+      const pending = httpGet(url).then(
+        (r) => (third = r.status),
+        () => undefined,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(third).toBeUndefined();
+      await instance.stop();
+      await pending;
+    } finally {
+      await instance.stop();
+    }
   });
 });

@@ -14,13 +14,18 @@ export interface BackendSpec {
   replicas?: number;
   latencyMs?: number;
   errorRate?: number;
+  /** Requests per second served at full speed; the latency applies only above it. */
+  capacityRps?: number;
   /** Port of the Service (clients read the real one from the EndpointSlices). @default 80 */
   servicePort?: number;
 }
 
 /** The annotations that set a backend instance's knobs (omitted knobs are left out). */
-export function knobAnnotations(knobs: { latencyMs?: number; errorRate?: number }): Record<string, string> {
+export function knobAnnotations(
+  knobs: Pick<BackendSpec, 'latencyMs' | 'errorRate' | 'capacityRps'>,
+): Record<string, string> {
   const annotations: Record<string, string> = {};
+  if (knobs.capacityRps !== undefined) annotations[Backends.capacityAnnotation] = String(knobs.capacityRps);
   if (knobs.latencyMs !== undefined) annotations[Backends.latencyAnnotation] = String(knobs.latencyMs);
   if (knobs.errorRate !== undefined) annotations[Backends.errorRateAnnotation] = String(knobs.errorRate);
   return annotations;

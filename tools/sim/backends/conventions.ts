@@ -17,6 +17,8 @@ export const Backends = {
   selectorAnnotation: 'lab.self-healing.io/selector',
   /** Pod annotation: milliseconds added to every answer. */
   latencyAnnotation: 'lab.self-healing.io/latency-ms',
+  /** Pod annotation: requests per second served at full speed; the latency applies only above it. */
+  capacityAnnotation: 'lab.self-healing.io/capacity-rps',
   /** Pod annotation: the share of requests answered 500, from 0 to 1. */
   errorRateAnnotation: 'lab.self-healing.io/error-rate',
   /**

@@ -1,6 +1,6 @@
 /**
  * One backend instance: a real HTTP server on 127.0.0.1 for one Ready pod. It answers every path
- * after the pod's latency, with 500 for the pod's share of errors and 200 otherwise, and stops
+ * after the pod's latency (only while over its capacity, when it has one), with 500 for the pod's share of errors and 200 otherwise, and stops
  * (connections refused, open ones cut) when the pod stops being Ready, as a dead process would.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -64,9 +64,21 @@ export class Instance {
     await closed;
   }
 
+  /** Arrival times (ms) of the requests of the last second, oldest first. */
+  private readonly arrivals: number[] = [];
+
+  /** True when the last second's requests, this one included, are more than the capacity. */
+  private overloaded(capacityRps: number): boolean {
+    const now = Date.now();
+    this.arrivals.push(now);
+    while (this.arrivals.length > 0 && this.arrivals[0]! <= now - 1_000) this.arrivals.shift();
+    return capacityRps === 0 || this.arrivals.length > capacityRps;
+  }
+
   private answer(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
-    const { latencyMs, errorRate } = this.knobs;
+    const { errorRate, capacityRps } = this.knobs;
+    const latencyMs = this.overloaded(capacityRps) ? this.knobs.latencyMs : 0;
     const code = errorRate > 0 && this.random() < errorRate ? 500 : 200;
     res.on('finish', () => {
       this.metrics.observe(this.origin, code, Number(process.hrtime.bigint() - started) / 1e9);
@@ -82,7 +94,7 @@ export class Instance {
       });
       res.end(body);
     };
-    if (latencyMs > 0) setTimeout(reply, latencyMs);
+    if (latencyMs > 0) setTimeout(reply, latencyMs).unref();
     else reply();
   }
 }

@@ -10,6 +10,13 @@ export interface Knobs {
   latencyMs: number;
   /** Share of requests answered 500, from 0 to 1. @default 0 */
   errorRate: number;
+  /**
+   * Requests per second the instance serves at full speed; 0 means unbounded. With a capacity, the
+   * latency applies only while the instance is over it (the last second's requests): a backend
+   * that is slow because it is overloaded, and fast again when more replicas share the load.
+   * @default 0
+   */
+  capacityRps: number;
 }
 
 /** Knobs read from annotations, and a message for each annotation that was ignored as invalid. */
@@ -41,5 +48,6 @@ export function knobsOf(annotations: Record<string, string> | undefined): Parsed
   const problems: string[] = [];
   const latencyMs = numberIn(all, Backends.latencyAnnotation, 0, 600_000, problems);
   const errorRate = numberIn(all, Backends.errorRateAnnotation, 0, 1, problems);
-  return { knobs: { latencyMs, errorRate }, problems };
+  const capacityRps = numberIn(all, Backends.capacityAnnotation, 0, 1_000_000, problems);
+  return { knobs: { latencyMs, errorRate, capacityRps }, problems };
 }
