@@ -5,12 +5,10 @@
  * recovery workflow and the real activities run over in-memory ports (test/support/fake-activities)
  * and channels that record what they are given.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordHistory } from '../support/histories';
 import { Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import type { AnalysisFinding } from '../../src/domain';
@@ -121,16 +119,6 @@ async function start(node: string, overrides: Partial<NodeRecoveryPolicy> = {}) 
   return handle;
 }
 
-/** With RECORD_HISTORIES=1 (make record-histories), saves the history as a replay fixture. */
-async function record(handle: WorkflowHandle, fixture: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
-  await writeFile(
-    path.join(__dirname, '../fixtures/histories', fixture),
-    JSON.stringify(history, null, 2) + '\n',
-  );
-}
-
 /** Waits, skipping time, until the recovery's status satisfies `done`. */
 async function until(
   handle: WorkflowHandle,
@@ -194,7 +182,7 @@ describe('escalation ladder', () => {
     const result = await handle.result();
 
     expect(result.outcome).toBe('replaced');
-    await record(handle, 'node-recovery-approved-after-level-1.json');
+    await recordHistory(handle, 'node-recovery-approved-after-level-1.json');
     const status = await handle.query(statusQuery);
     expect(status.humans?.escalations.map((step) => step.level)).toEqual([1]);
     expect(
@@ -235,7 +223,7 @@ describe('escalation ladder', () => {
     await until(handle, (s) => s.phase === 'Escalated' && (s.humans?.escalations.length ?? 0) === 1);
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol', note: 'on it' }] });
     await handle.result();
-    await record(handle, 'node-recovery-escalated-acknowledged.json');
+    await recordHistory(handle, 'node-recovery-escalated-acknowledged.json');
 
     const status = await handle.query(statusQuery);
     expect(status.humans?.escalations.map((step) => step.level)).toEqual([1]);
@@ -357,7 +345,7 @@ describe('analysis alerts', () => {
     await handle.signal(evidenceSignal, { observedAt: new Date().toISOString(), reason: 'Ready' });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'cleared', target: 'service shop/web' });
-    await record(handle, 'analysis-alert-cleared.json');
+    await recordHistory(handle, 'analysis-alert-cleared.json');
     expect(channels.to('pagerduty').map((s) => s.to)).toEqual(['trigger', 'resolve']);
     expect((await handle.query(statusQuery)).phase).toBe('Recovered');
     expect(

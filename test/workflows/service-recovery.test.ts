@@ -19,6 +19,7 @@ import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId, serviceRecoveryWorkflowId } from '../../src/workflows/ids';
 import { serviceRecoveryWorkflow } from '../../src/workflows/service/service-recovery';
 import { FakeServices, NS } from '../support/fake-services';
+import { recordHistory } from '../support/histories';
 import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'service-recovery-tests';
@@ -140,6 +141,7 @@ async function recover(
   name: string,
   overrides: Partial<ServiceRecoveryPolicy> = {},
   reason: 'ConnectivityFailed' | 'threshold' = 'ConnectivityFailed',
+  fixture?: string,
 ): Promise<ServiceRecoveryResult> {
   const service = { namespace: NS, name };
   const handle = await env.client.workflow.start(serviceRecoveryWorkflow, {
@@ -148,7 +150,9 @@ async function recover(
     args: [{ service, reason, detectedAt: new Date().toISOString(), policy: { ...policy, ...overrides } }],
   });
   started.push(handle);
-  return handle.result();
+  const result = await handle.result();
+  if (fixture) await recordHistory(handle, fixture);
+  return result;
 }
 
 const seconds = (a: number, b: number) => (b - a) / 1000;
@@ -160,7 +164,12 @@ describe('dependencies first', () => {
       .add(name('front'), { dependsOn: [name('api')] })
       .add(name('api'), { dependsOn: [name('db')] })
       .add(name('db'), { brokenUntilRestarts: 1 });
-    const result = await recover(name('front'));
+    const result = await recover(
+      name('front'),
+      {},
+      'ConnectivityFailed',
+      'service-recovery-dependencies-first.json',
+    );
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'dependencies' });
     expect(result.dependencies).toEqual({ [`Service/${NS}/${name('api')}`]: 'recovered' });
     // Only the root was restarted; the Services above it recovered when it did.
@@ -237,7 +246,7 @@ describe('restart strategy', () => {
   test('restarts up to three times, 30 s apart, and is verified after the one that helps', async () => {
     const { cluster, name } = given();
     cluster.add(name('web'), { brokenUntilRestarts: 3 });
-    const result = await recover(name('web'));
+    const result = await recover(name('web'), {}, 'ConnectivityFailed', 'service-recovery-restarted.json');
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'restart' });
     const restarts = cluster.callsOf('remediateWorkload');
     expect(restarts).toHaveLength(3);
@@ -275,7 +284,7 @@ describe('scaling strategy', () => {
     // 28 req/s while the load lasts (the first 6 readings: the relief, then verification), 2 after.
     cluster.load = (_n, reading) => (reading < 6 ? 28 : 2);
     cluster.add(web, { scaling: { min: 1, max: 6 }, replicas: 1 });
-    const result = await recover(web, {}, 'threshold');
+    const result = await recover(web, {}, 'threshold', 'service-recovery-scaled.json');
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'scale' });
     const scales = cluster.callsOf('scaleWorkload');
     expect(scales.map((c) => c.detail)).toEqual(['1 → 2', '2 → 4', '4 → 6', '6 → 3', '3 → 1']);
@@ -316,7 +325,7 @@ describe('failover strategy', () => {
         ? { pods: 1, ready: 1, workloads: [] }
         : { pods: 1, ready: 0, workloads: [] };
     cluster.add(name('db'), { failover });
-    const result = await recover(name('db'));
+    const result = await recover(name('db'), {}, 'ConnectivityFailed', 'service-recovery-failed-over.json');
     expect(result).toMatchObject({ outcome: 'recovered', strategy: 'failover' });
     const switches = cluster.callsOf('switchServiceSelector');
     expect(switches.map((c) => c.detail)).toEqual(['secondary', 'primary']);
