@@ -11,7 +11,7 @@ import type { MetricSource } from '../metrics-source';
 import type { ScalingPort, ServicesPort, WorkloadRecoveryPort } from '../ports';
 import { readDependencyGraph } from './graph';
 import { checkEndpoints } from './http-check';
-import { inspectService, serviceDefaults } from './inspect';
+import { checkTarget, inspectService, serviceDefaults } from './inspect';
 import { readPerformance } from './performance';
 import { readScale, scale } from './scale';
 import { switchSelector } from './switch';
@@ -49,49 +49,38 @@ export function createServiceActivities(deps: ServiceActivityDeps) {
   const { services, optOutLabel } = deps;
   const inspectDeps = { services, optOutLabel, serviceConfig: () => deps.serviceConfig().service };
   const defaults = () => serviceDefaults(deps.serviceConfig().service);
-  const connectivity = async (view: ServiceView): Promise<ConnectivityResult> =>
-    checkEndpoints(
-      view.endpoints,
-      view.spec?.check ?? defaults().check,
-      deps.serviceConfig().service.check_concurrency,
-    );
+  const concurrency = () => deps.serviceConfig().service.check_concurrency;
 
   return {
     inspectService({ service }: ServiceRequest): Promise<ServiceView> {
       return inspectService(inspectDeps, service);
     },
 
-    /** The HTTP check on every ready endpoint, with the Service's own check (or the defaults, when its annotations are bad). */
+    /** The HTTP check on every ready endpoint, with the Service's own check (the defaults when its annotations are bad). */
     async checkConnectivity({ service }: ServiceRequest): Promise<ConnectivityResult> {
-      const view = await inspectService(inspectDeps, service);
-      if (!view.exists)
+      const target = await checkTarget(inspectDeps, service);
+      if (!target.exists)
         return { checked: 0, passed: 0, failures: [`Service ${serviceName(service)} does not exist`] };
-      return connectivity(view);
+      return checkEndpoints(target.endpoints, target.check, concurrency());
     },
 
     /** Healthy: it exists, has a ready endpoint, and every ready endpoint passes the check. */
     async serviceHealth({ service }: ServiceRequest): Promise<ServiceHealth> {
-      const view = await inspectService(inspectDeps, service);
-      const readyEndpoints = view.endpoints.filter((e) => e.ready).length;
-      if (!view.exists)
-        return {
-          exists: false,
-          healthy: false,
-          readyEndpoints: 0,
-          why: `Service ${serviceName(service)} does not exist`,
-        };
-      if (readyEndpoints === 0)
-        return {
-          exists: true,
-          healthy: false,
-          readyEndpoints,
-          why: `no ready endpoint (${view.endpoints.length} not ready)`,
-        };
-      const checked = await connectivity(view);
+      const target = await checkTarget(inspectDeps, service);
+      if (!target.exists) {
+        const why = `Service ${serviceName(service)} does not exist`;
+        return { exists: false, healthy: false, readyEndpoints: 0, why };
+      }
+      const readyEndpoints = target.endpoints.filter((e) => e.ready).length;
+      if (readyEndpoints === 0) {
+        const why = `no ready endpoint (${target.endpoints.length} not ready)`;
+        return { exists: true, healthy: false, readyEndpoints, why };
+      }
+      const { checked, failures } = await checkEndpoints(target.endpoints, target.check, concurrency());
       const why =
-        checked.failures.length === 0
+        failures.length === 0
           ? ''
-          : `${checked.failures.length} of ${checked.checked} endpoints failed the check: ${checked.failures.join('; ')}`;
+          : `${failures.length} of ${checked} endpoints failed the check: ${failures.join('; ')}`;
       return { exists: true, healthy: why === '', readyEndpoints, why };
     },
 

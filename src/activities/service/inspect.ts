@@ -5,10 +5,10 @@
  */
 import type { ServiceConfig } from '../../config/service-config';
 import { statusRange } from '../../config/service-config';
-import type { FailoverSpec, Selector, ServiceDefaults, ServiceTarget } from '../../domain';
+import type { ConnectivityCheck, FailoverSpec, Selector, ServiceDefaults, ServiceTarget } from '../../domain';
 import { parseServiceSpec, sameSelector, ServiceAnnotations, uniqueWorkloadTargets } from '../../domain';
 import type { ServiceObject, ServicesPort } from '../ports';
-import type { ServiceView } from './types';
+import type { ServiceEndpoint, ServiceView } from './types';
 
 /** What inspecting a Service needs. */
 export interface InspectDeps {
@@ -54,6 +54,22 @@ export async function inspectService(deps: InspectDeps, service: ServiceTarget):
     ...(object.labels[label] === 'true' ? { optedOut: `${label}=true on the Service` } : {}),
     ...(active ? { failoverActive: active } : {}),
   };
+}
+
+/**
+ * What a health check needs, and no more (no workloads, so no pod reads): whether the Service
+ * exists, its check (the defaults when its annotations are bad) and its endpoints.
+ */
+export async function checkTarget(
+  deps: InspectDeps,
+  service: ServiceTarget,
+): Promise<{ exists: false } | { exists: true; check: ConnectivityCheck; endpoints: ServiceEndpoint[] }> {
+  const object = await deps.services.readService(service);
+  if (!object) return { exists: false };
+  const defaults = serviceDefaults(deps.serviceConfig());
+  const parsed = parseServiceSpec(service, object.annotations, defaults);
+  const check = 'spec' in parsed ? parsed.spec.check : defaults.check;
+  return { exists: true, check, endpoints: await deps.services.listServiceEndpoints(service) };
 }
 
 /** Without endpoints naming pods (no slices yet, or none ready), the pods `spec.selector` matches. */
