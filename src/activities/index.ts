@@ -11,10 +11,12 @@ import { createNodeActivities } from './node';
 import type { NotifyDeps } from './notify';
 import { createNotifyActivities } from './notify';
 import type { WorkloadRecoveryPort } from './ports';
+import type { ServiceActivityDeps } from './service';
+import { createServiceActivities } from './service';
 import { createWorkloadActivities } from './workload';
 import { createRecoveryActivities } from './recoveries';
 
-export interface ActivityDeps extends NodeActivityDeps, NotifyDeps {
+export interface ActivityDeps extends NodeActivityDeps, NotifyDeps, Omit<ServiceActivityDeps, 'workloads'> {
   budget: BudgetPort;
   /** Workloads under recovery (the Kubernetes adapter). */
   workloads: WorkloadRecoveryPort;
@@ -27,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createNodeActivities(deps),
     ...createWorkloadActivities(deps),
+    ...createServiceActivities(deps),
     ...createNotifyActivities(deps),
     ...createBudgetActivities(deps),
     ...createRecoveryActivities(),

@@ -1,9 +1,9 @@
 /**
  * The narrow interfaces activities use to reach the outside world, in the product's own words:
  * nodes, pods, PDBs, workloads, Events, node providers, notifications, metrics
- * (./metrics-source/port.ts). Adapters implement them (src/activities/kubernetes for the cluster,
- * ./metrics-source/prometheus.ts for Prometheus); tests hand in typed fakes where the point is the
- * logic above them.
+ * (./metrics-source/port.ts), Services and replicas (./service/ports.ts). Adapters implement them
+ * (src/activities/kubernetes for the cluster, ./metrics-source/prometheus.ts for Prometheus);
+ * tests hand in typed fakes where the point is the logic above them.
  */
 import type {
   Alert,
@@ -15,9 +15,19 @@ import type {
   WorkloadReadiness,
   WorkloadTarget,
 } from '../domain';
+import type { ScalingPort, ServicesPort } from './service/ports';
 import type { WorkloadSnapshot } from './workload/snapshot';
 export type { DeliveryError } from './notify/errors';
 export type { MetricSource, InstantSample, RangeSeries, ParseVerdict } from './metrics-source/port';
+export type {
+  ReplicasPatch,
+  ScalingPort,
+  SelectedPod,
+  ServiceObject,
+  ServicePatch,
+  ServicesPort,
+  WorkloadReplicas,
+} from './service/ports';
 
 export { MANAGER } from '../domain/labels';
 
@@ -174,7 +184,7 @@ export interface WorkloadRecoveryPort {
 export type ClusterPort = NodesPort & PodsPort & PdbsPort & WorkloadsPort & EventsPort;
 
 /** Everything the Kubernetes adapter offers the activities. */
-export type KubernetesPorts = ClusterPort & WorkloadRecoveryPort;
+export type KubernetesPorts = ClusterPort & WorkloadRecoveryPort & ServicesPort & ScalingPort;
 
 export type ReplaceOutcome =
   /** A replacement node exists (or will, from its MachineSet); `replacement` names it when known. */

@@ -63,6 +63,10 @@ export const WorkloadAnnotations = {
   rolledBackFrom: 'self-healing.temporal.io/rolled-back-from',
   /** What the last remediation was and which workflow did it. */
   lastRemediation: 'self-healing.temporal.io/last-remediation',
+  /** ISO-8601 time of the product's last change of the workload's replicas (the scaling cooldown). */
+  lastScaled: 'self-healing.temporal.io/last-scaled',
+  /** Which workflow and step made that change (`<workflowId>#<step>`): a retried scale finds it done. */
+  lastScaledBy: 'self-healing.temporal.io/last-scaled-by',
   /** `kubectl rollout restart`'s pod-template annotation. */
   restartedAt: 'kubectl.kubernetes.io/restartedAt',
   /** A Deployment's revision, on it and on each of its ReplicaSets. */

@@ -38,6 +38,8 @@ export const ServiceAnnotations = {
   failoverSecondary: 'self-healing.temporal.io/failover-secondary',
   /** Written by the product: `primary` or `secondary`, with the switch recorded in an Event. */
   failoverActive: 'self-healing.temporal.io/failover-active',
+  /** Written by the product with each switch: `<workflowId>#<step>`, so a retried switch finds it done. */
+  failoverSwitchedBy: 'self-healing.temporal.io/failover-switched-by',
   /** Scaling opted in: `true`, or bounds `min=1,max=10` (defaults: config `service.min_replicas`/`max_replicas`). */
   scaling: 'self-healing.temporal.io/scaling',
 } as const;

@@ -23,6 +23,13 @@ export interface WorkloadTarget {
 /** `Deployment/shop/web`: the recovery's target name and the tail of its workflow ID. */
 export const workloadTargetKey = (w: WorkloadTarget): string => `${w.kind}/${w.namespace}/${w.name}`;
 
+/** The workloads, each once, in the order first seen. */
+export function uniqueWorkloadTargets(workloads: Iterable<WorkloadTarget>): WorkloadTarget[] {
+  const byKey = new Map<string, WorkloadTarget>();
+  for (const w of workloads) if (!byKey.has(workloadTargetKey(w))) byKey.set(workloadTargetKey(w), w);
+  return [...byKey.values()];
+}
+
 /**
  * The part of the configuration a workload recovery follows, snapshotted when it starts (the
  * `workload.*` section of the ConfigMap and the design's flat keys).

@@ -13,6 +13,8 @@ import { createNodeProvider } from '../activities/kubernetes/node-providers';
 import type { KubeConfig } from '../activities/kubernetes/watch';
 import { createEventNotifier } from '../activities/notify/event-notifier';
 import type { NotificationRouting } from '../activities/notify';
+import type { MetricSource } from '../activities/metrics-source';
+import { createPrometheusSource } from '../activities/metrics-source';
 import type { KubernetesPorts, NodeProvider, NotifierPort } from '../activities/ports';
 import type { ConfigSource } from '../config/config-source';
 import type { NodeProviderName, RecoveryConfig } from '../config/recovery-config';
@@ -33,6 +35,10 @@ export interface LiveAdapters {
   nodeProvider: (name: NodeProviderName) => NodeProvider;
   /** Evictions a drain keeps in flight: the limiter's concurrency in force when the drain starts. */
   drainConcurrency: () => number;
+  /** `service.*` and `analysis.*` in force (Service recovery's checks, thresholds and load query). */
+  serviceConfig: () => Pick<RecoveryConfig, 'service' | 'analysis'>;
+  /** Prometheus at `analysis.prometheus_url` in force; undefined while it is empty. */
+  metricSource: () => MetricSource | undefined;
   /** Stops following the config (the adapters keep the values last applied). */
   close(): void;
 }
@@ -65,6 +71,21 @@ export function createLiveAdapters(kubeConfig: KubeConfig, config: ConfigSource)
     },
     nodeProvider: (name) => createNodeProvider(name, kubeConfig, { limiter }),
     drainConcurrency: () => limiter.limits.maxConcurrency,
+    serviceConfig: () => config.current(),
+    metricSource: metricSourceFollowing(config),
     close,
+  };
+}
+
+/** The Prometheus adapter for the URL and timeout in force, rebuilt only when they change. */
+function metricSourceFollowing(config: ConfigSource): () => MetricSource | undefined {
+  let built: { key: string; source: MetricSource } | undefined;
+  return () => {
+    const { prometheus_url: url, query_timeout: timeout } = config.current().analysis;
+    if (url === '') return undefined;
+    const key = `${url} ${timeout}`;
+    if (built?.key !== key)
+      built = { key, source: createPrometheusSource({ url, timeoutMs: timeout * 1000 }) };
+    return built.source;
   };
 }

@@ -70,10 +70,8 @@ async function main(): Promise<void> {
     logger,
   );
   await configSource.start();
-  const { cluster, notifier, routing, nodeProvider, drainConcurrency, optOutLabel } = createLiveAdapters(
-    kubeConfig,
-    configSource,
-  );
+  const adapters = createLiveAdapters(kubeConfig, configSource);
+  const { cluster, notifier, routing, nodeProvider, drainConcurrency, optOutLabel } = adapters;
 
   const options = await connectionOptions(env);
   const nativeConnection = await NativeConnection.connect(options);
@@ -90,6 +88,9 @@ async function main(): Promise<void> {
       activities: createActivities({
         cluster,
         workloads: cluster,
+        services: cluster,
+        serviceConfig: adapters.serviceConfig,
+        metricSource: adapters.metricSource,
         optOutLabel,
         notifier,
         routing,

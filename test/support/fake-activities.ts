@@ -7,7 +7,7 @@
  * budget activities are real too (they signal the budget workflow).
  */
 import type { Client } from '@temporalio/client';
-import type { Activities } from '../../src/activities';
+import type { Activities, ActivityDeps } from '../../src/activities';
 import { createActivities } from '../../src/activities';
 import { createTemporalBudget } from '../../src/activities/budget';
 import type { NotificationRouting } from '../../src/activities/notify';
@@ -105,6 +105,7 @@ export class FakeWorld {
     return createActivities({
       cluster: fakeCluster(this),
       workloads: noWorkloads,
+      ...noServices,
       optOutLabel: () => 'self-healing.temporal.io/exclude',
       notifier: fakeNotifier(this),
       nodeProvider: (name) => fakeProvider(this, name),
@@ -152,6 +153,16 @@ export const noWorkloads: WorkloadRecoveryPort = new Proxy({} as WorkloadRecover
   get: (_target, method) => () =>
     Promise.reject(new Error(`FakeWorld simulates no workloads (${String(method)})`)),
 });
+
+/** The Service activities' deps for suites without Services: every port call rejects. */
+export const noServices: Pick<ActivityDeps, 'services' | 'serviceConfig' | 'metricSource'> = {
+  services: new Proxy({} as ActivityDeps['services'], {
+    get: (_target, method) => () =>
+      Promise.reject(new Error(`FakeWorld simulates no Services (${String(method)})`)),
+  }),
+  serviceConfig: () => defaultRecoveryConfig,
+  metricSource: () => undefined,
+};
 
 /** The ClusterPort in memory, with the adapter's semantics (see src/activities/kubernetes). */
 function fakeCluster(world: FakeWorld): ClusterPort {

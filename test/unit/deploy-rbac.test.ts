@@ -140,6 +140,10 @@ const WORKER_CALLS: Record<string, Need> = {
   patchNamespacedStatefulSet: ['apps/statefulsets:patch'],
   patchNamespacedDaemonSet: ['apps/daemonsets:patch'],
   patchNamespacedReplicaSet: ['apps/replicasets:patch'],
+  // Service recovery (services.ts, service-pods.ts, scaling.ts).
+  readNamespacedService: ['/services:get'],
+  patchNamespacedService: ['/services:patch'],
+  listNamespacedEndpointSlice: ['discovery.k8s.io/endpointslices:list'],
   // The only custom object the worker touches is a Cluster API Machine (MachineResource).
   deleteNamespacedCustomObject: ['cluster.x-k8s.io/machines:delete'],
 };
@@ -169,6 +173,7 @@ const KNOWN_API_CLASSES = new Set([
   'CustomObjectsApi',
   'BatchV1Api',
   'AutoscalingV2Api',
+  'DiscoveryV1Api',
 ]);
 
 /** The RBAC a source file's client calls need, per the table; throws on a call the table lacks. */
@@ -180,7 +185,9 @@ function needsOf(file: string, table: Record<string, Need>): Set<string> {
         `${file} makes a ${api} client: add its calls to this test's tables and its RBAC to deploy/`,
       );
   const needs = new Set<string>();
-  for (const [, method] of source.matchAll(/\b(?:core|apps|policy|custom|batch|autoscaling)\.(\w+)\(/g)) {
+  for (const [, method] of source.matchAll(
+    /\b(?:core|apps|policy|custom|batch|autoscaling|discovery)\.(\w+)\(/g,
+  )) {
     const need = table[method ?? ''];
     if (!need)
       throw new Error(`${file} calls ${method}: add it to this test's table and its RBAC to deploy/`);

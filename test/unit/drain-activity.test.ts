@@ -4,7 +4,7 @@ import type { DrainInput, DrainSummary } from '../../src/activities';
 import { createActivities } from '../../src/activities';
 import type { BudgetPort } from '../../src/activities/budget';
 import type { ClusterPort, PodOnNode } from '../../src/activities/ports';
-import { noWorkloads } from '../support/fake-activities';
+import { noServices, noWorkloads } from '../support/fake-activities';
 import type { WorkloadRef } from '../../src/domain';
 
 const web: WorkloadRef = { kind: 'Deployment', namespace: 'default', name: 'web' };
@@ -79,6 +79,7 @@ function activitiesFor(cluster: ClusterPort, drainConcurrency?: () => number) {
     nodeProvider: () => ({ name: 'none', replace: async () => ({ outcome: 'handed-off', detail: '' }) }),
     budget,
     workloads: noWorkloads,
+    ...noServices,
     optOutLabel: () => 'self-healing.temporal.io/exclude',
     ...(drainConcurrency ? { drainConcurrency } : {}),
   });

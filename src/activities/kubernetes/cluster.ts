@@ -1,13 +1,20 @@
 /**
  * The remediation side of the one adapter that owns `@kubernetes/client-node` (this folder; the
  * informers and the Event recorder the detector and the live config run on are in ./watch.ts),
- * composed from one module per resource: nodes, pods, PDBs, workloads, Events. The rest of the
+ * composed from one module per resource: nodes, pods, PDBs, workloads, Services, scaling, Events. The rest of the
  * product talks to the ports. Every API call goes through one {@link ApiLimiter}, and every
  * failure is classified once, in ../errors.ts.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { makeApiClient } from './api-metrics';
-import { AppsV1Api, AutoscalingV2Api, BatchV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  PolicyV1Api,
+} from '@kubernetes/client-node';
 import { defaultRecoveryConfig } from '../../config/recovery-config';
 import { MANAGER } from '../../domain/labels';
 import type { EventsPort, KubernetesPorts } from '../ports';
@@ -18,6 +25,8 @@ import type { ApiLimiter } from './limiter';
 import { createNodes } from './nodes';
 import { createPdbs } from './pdbs';
 import { createPods } from './pods';
+import { createScaling } from './scaling';
+import { createServices } from './services';
 import { WorkloadResolver } from './workload-resolver';
 import { createWorkloads } from './workloads';
 import { createWorkloadReader } from './workload-reader';
@@ -52,14 +61,18 @@ export function createKubernetesCluster(
   const pdbs = createPdbs(core, makeApiClient(kubeConfig, PolicyV1Api), calls);
   const batch = makeApiClient(kubeConfig, BatchV1Api);
   const autoscaling = makeApiClient(kubeConfig, AutoscalingV2Api);
+  const discovery = makeApiClient(kubeConfig, DiscoveryV1Api);
+  const resolver = new WorkloadResolver(apps, calls);
   return {
     ...createNodes(core, calls, typeof label === 'function' ? label : () => label),
-    ...createPods(core, calls, new WorkloadResolver(apps, calls), pdbs),
+    ...createPods(core, calls, resolver, pdbs),
     disruptionBudgetsFor: (pod) => pdbs.disruptionBudgetsFor(pod),
     ...createWorkloads(apps, calls),
     ...createNodeEvents(core, calls),
     ...createWorkloadReader({ core, apps, batch, autoscaling }, calls),
     ...createWorkloadWriter({ core, apps }, calls),
+    ...createServices({ core, discovery }, calls, resolver),
+    ...createScaling({ core, apps, batch, autoscaling }, calls),
   };
 }
 

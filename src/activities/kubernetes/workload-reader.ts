@@ -52,7 +52,7 @@ export function createWorkloadReader(
       const pods = await podsOf(apis, calls, target, read);
       snapshot.pods = pods.map(podSnapshot);
       // The HPA decides what the fingerprint covers, so every depth reads it.
-      const hpa = await hpaFor(apis, calls, target);
+      const hpa = await hpaFor(apis.autoscaling, calls, target);
       if (hpa) snapshot.hpa = hpa;
       if (depth === 'health') return snapshot;
       snapshot.revisions = await historyOf(apis, calls, target, read);
@@ -183,10 +183,15 @@ async function eventsOf(
     .map((e) => `${e.type ?? 'Normal'} ${e.reason ?? ''}: ${(e.message ?? '').slice(0, 300)}`);
 }
 
-async function hpaFor(apis: Apis, calls: ApiCalls, target: WorkloadTarget): Promise<string | undefined> {
+/** `namespace/name` of the autoscaling/v2 HPA whose scaleTargetRef is the workload, if any. */
+export async function hpaFor(
+  autoscaling: AutoscalingV2Api,
+  calls: ApiCalls,
+  target: WorkloadTarget,
+): Promise<string | undefined> {
   if (target.kind === 'Pod' || target.kind === 'Job' || target.kind === 'DaemonSet') return undefined;
   const list = await calls.api(`list horizontalpodautoscalers in ${target.namespace}`, () =>
-    apis.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: target.namespace }),
+    autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: target.namespace }),
   );
   const hpa = list.items.find(
     (h) => h.spec?.scaleTargetRef.kind === target.kind && h.spec.scaleTargetRef.name === target.name,
