@@ -12,7 +12,7 @@ import { printerOf } from './context';
 import { mapLimit } from '../map-limit';
 
 /** Running recoveries of every kind. */
-export const DEFAULT_LIST_QUERY = `SelfHealingKind IN ('node', 'workload', 'analysis') AND ExecutionStatus = 'Running'`;
+export const DEFAULT_LIST_QUERY = `SelfHealingKind IN ('node', 'workload', 'service', 'analysis') AND ExecutionStatus = 'Running'`;
 
 /** Status queries in flight at once: enough to be quick, few enough to spare the workers. */
 const QUERY_CONCURRENCY = 8;

@@ -1,20 +1,30 @@
-/** `recover-node` and `recover-workload`: start (or join) a recovery by hand. */
+/** `recover-node`, `recover-workload` and `recover-service`: start (or join) a recovery by hand. */
 import type { Command } from 'commander';
 import type { Duration } from '@temporalio/common';
 import type { NodeProviderName } from '../../config/recovery-config';
 import { NodeProviders } from '../../config/recovery-config';
 import type { NodeFailureReason, TargetKind } from '../../domain';
-import { isPodFailureReason, NodeFailureReasons, PodFailureReasons, workloadTargetKey } from '../../domain';
+import {
+  isPodFailureReason,
+  NodeFailureReasons,
+  PodFailureReasons,
+  ServiceFailureReasons,
+  serviceTargetKey,
+  workloadTargetKey,
+} from '../../domain';
+import type { ServiceFailureReason } from '../../domain';
 import {
   nodeRecoveryPolicy,
+  serviceRecoveryPolicy,
   startNodeRecovery,
+  startServiceRecovery,
   startWorkloadRecovery,
   workloadRecoveryPolicy,
 } from '../recoveries';
 import type { CliContext } from './context';
 import { printerOf } from './context';
 import { UsageError } from './errors';
-import { nodeOf, workloadOf } from './targets';
+import { nodeOf, serviceOf, workloadOf } from './targets';
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/;
 
@@ -32,7 +42,12 @@ interface RecoverWorkloadOptions {
   dryRun: boolean;
 }
 
-/** Adds `recover-node` and `recover-workload` to the program. */
+interface RecoverServiceOptions {
+  reason: string;
+  dryRun: boolean;
+}
+
+/** Adds `recover-node`, `recover-workload` and `recover-service` to the program. */
 export function addRecoverCommands(program: Command, context: CliContext): void {
   program
     .command('recover-node')
@@ -59,6 +74,41 @@ export function addRecoverCommands(program: Command, context: CliContext): void 
     .action((workload: string, options: RecoverWorkloadOptions, command: Command) =>
       recoverWorkload(context, command, workload, options),
     );
+  program
+    .command('recover-service')
+    .description(
+      "start (or join) the Service's recovery by hand: dependencies first, then the Service, verified",
+    )
+    .argument('<service>', 'the Service as Service/namespace/name (e.g. Service/shop/web)')
+    .option('--reason <reason>', `what is wrong: ${ServiceFailureReasons.join(', ')}`, 'ConnectivityFailed')
+    .option('--dry-run', 'record what would be done, change nothing', false)
+    .action((service: string, options: RecoverServiceOptions, command: Command) =>
+      recoverService(context, command, service, options),
+    );
+}
+
+async function recoverService(
+  context: CliContext,
+  command: Command,
+  target: string,
+  values: RecoverServiceOptions,
+) {
+  const { client, taskQueue, now, config } = context;
+  const service = serviceOf('recover-service', target);
+  const reason = values.reason as ServiceFailureReason;
+  if (!ServiceFailureReasons.includes(reason))
+    throw new UsageError(
+      `--reason must be one of ${ServiceFailureReasons.join(', ')} (got "${values.reason}")`,
+    );
+  const policy = serviceRecoveryPolicy(config);
+  const handle = await startServiceRecovery(client, taskQueue, {
+    service,
+    reason,
+    message: 'asked for by hand (CLI)',
+    detectedAt: now().toISOString(),
+    policy: { ...policy, dryRun: values.dryRun || policy.dryRun },
+  });
+  printStarted(context, command, 'service', serviceTargetKey(service), handle);
 }
 
 async function recoverNode(context: CliContext, command: Command, node: string, values: RecoverNodeOptions) {
