@@ -49,7 +49,12 @@ export function parseServiceSpec(
   const scaling = parseScaling(annotations[A.scaling], defaults.scaling, bad);
   if (problems.length > 0) return { problems };
   return {
-    spec: { dependencies, check, ...(failover ? { failover } : {}), ...(scaling ? { scaling } : {}) },
+    spec: {
+      dependencies,
+      ...(check ? { check } : {}),
+      ...(failover ? { failover } : {}),
+      ...(scaling ? { scaling } : {}),
+    },
   };
 }
 
@@ -73,7 +78,14 @@ function parseDependencies(self: ServiceTarget, text: string | undefined, bad: P
   return dependencies;
 }
 
-function parseCheck(annotations: Annotations, defaults: ConnectivityCheck, bad: Problems): ConnectivityCheck {
+/** The HTTP check when any check annotation opts the Service in; else none. */
+function parseCheck(
+  annotations: Annotations,
+  defaults: ConnectivityCheck,
+  bad: Problems,
+): ConnectivityCheck | undefined {
+  if (![A.checkPath, A.checkTimeout, A.checkStatus].some((a) => annotations[a] !== undefined))
+    return undefined;
   const check = { ...defaults };
   const path = annotations[A.checkPath]?.trim();
   if (path !== undefined) {

@@ -26,7 +26,10 @@ export const serviceName = (s: ServiceTarget): string => `${s.namespace}/${s.nam
 export const ServiceAnnotations = {
   /** Services this one depends on: `db, cache, auth/tokens` (a bare name is in the same namespace). */
   dependsOn: 'self-healing.temporal.io/depends-on',
-  /** The connectivity check's HTTP path on every endpoint (default: config `service.check_path`). */
+  /**
+   * The connectivity check's HTTP path on every endpoint (default: config `service.check_path`).
+   * Any of the three check annotations opts the Service in to HTTP checks.
+   */
   checkPath: 'self-healing.temporal.io/check-path',
   /** The check's timeout in seconds (default: config `service.check_timeout`). */
   checkTimeout: 'self-healing.temporal.io/check-timeout',
@@ -75,7 +78,11 @@ export interface ScalingBounds {
 /** What the annotations of one Service declare, once parsed. */
 export interface ServiceSpec {
   dependencies: ServiceTarget[];
-  check: ConnectivityCheck;
+  /**
+   * The HTTP check, when the Service opted in (any of the check annotations): many Services do not
+   * speak HTTP (databases, DNS, gRPC), so without it a Service is judged by its ready endpoints.
+   */
+  check?: ConnectivityCheck;
   failover?: FailoverSpec;
   scaling?: ScalingBounds;
 }

@@ -30,8 +30,16 @@ const problemsOf = (annotations: Record<string, string>) => {
 };
 
 describe('parseServiceSpec', () => {
-  it('takes the defaults when nothing is annotated: no dependencies, no failover, no scaling', () => {
-    expect(specOf({})).toEqual({ dependencies: [], check: defaults.check });
+  it('takes nothing for granted: no dependencies, no HTTP check (it may not speak HTTP), no failover, no scaling', () => {
+    expect(specOf({})).toEqual({ dependencies: [] });
+  });
+
+  it('opts in to the HTTP check with any check annotation, the others from the defaults', () => {
+    expect(specOf({ [A.checkPath]: '/ready' }).check).toEqual({ ...defaults.check, path: '/ready' });
+    expect(specOf({ [A.checkStatus]: '2xx' }).check).toEqual({
+      ...defaults.check,
+      status: { min: 200, max: 299 },
+    });
   });
 
   it('reads dependencies as names in the same namespace or namespace/name, each once', () => {
@@ -55,7 +63,7 @@ describe('parseServiceSpec', () => {
     expect(
       specOf({ [A.checkPath]: '/ready', [A.checkTimeout]: '0.5', [A.checkStatus]: '3xx' }).check,
     ).toEqual({ path: '/ready', timeoutMs: 500, status: { min: 300, max: 399 } });
-    expect(specOf({ [A.checkStatus]: '204' }).check.status).toEqual({ min: 204, max: 204 });
+    expect(specOf({ [A.checkStatus]: '204' }).check?.status).toEqual({ min: 204, max: 204 });
   });
 
   it('names every bad check value at once', () => {

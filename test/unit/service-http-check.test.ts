@@ -146,3 +146,25 @@ describe('checkEndpoints', () => {
     }
   });
 });
+
+describe('a Service without an HTTP check', () => {
+  test('passes each ready endpoint without a request (it may not speak HTTP), and still fails with none ready', async () => {
+    const refused: typeof fetch = () => Promise.reject(new Error('no request expected'));
+    const endpoints = [
+      { address: '10.0.0.1:5432', ready: true },
+      { address: '10.0.0.2:5432', ready: false },
+    ];
+    expect(await checkEndpoints(endpoints, undefined, 4, refused)).toEqual({
+      checked: 1,
+      passed: 1,
+      failures: [],
+    });
+    expect(await checkEndpoints([{ address: '10.0.0.2:5432', ready: false }], undefined, 4, refused)).toEqual(
+      {
+        checked: 0,
+        passed: 0,
+        failures: [NO_READY_ENDPOINT],
+      },
+    );
+  });
+});

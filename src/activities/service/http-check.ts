@@ -40,16 +40,18 @@ export async function checkEndpoint(
 
 /**
  * Checks every ready endpoint, at most `concurrency` at once. No ready endpoint is one failure,
- * {@link NO_READY_ENDPOINT}. Failures keep the endpoints' order.
+ * {@link NO_READY_ENDPOINT}. Failures keep the endpoints' order. Without a check (a Service that
+ * did not opt in to HTTP checks: it may not speak HTTP at all), a ready endpoint passes as it is.
  */
 export async function checkEndpoints(
   endpoints: readonly ServiceEndpoint[],
-  check: ConnectivityCheck,
+  check: ConnectivityCheck | undefined,
   concurrency: number,
   fetchImpl: typeof fetch = globalThis.fetch,
 ): Promise<ConnectivityResult> {
   const ready = [...new Set(endpoints.filter((e) => e.ready).map((e) => e.address))];
   if (ready.length === 0) return { checked: 0, passed: 0, failures: [NO_READY_ENDPOINT] };
+  if (!check) return { checked: ready.length, passed: ready.length, failures: [] };
   const verdicts = new Array<EndpointVerdict>(ready.length);
   let next = 0;
   const lane = async (): Promise<void> => {

@@ -63,12 +63,15 @@ export async function inspectService(deps: InspectDeps, service: ServiceTarget):
 export async function checkTarget(
   deps: InspectDeps,
   service: ServiceTarget,
-): Promise<{ exists: false } | { exists: true; check: ConnectivityCheck; endpoints: ServiceEndpoint[] }> {
+): Promise<
+  { exists: false } | { exists: true; check: ConnectivityCheck | undefined; endpoints: ServiceEndpoint[] }
+> {
   const object = await deps.services.readService(service);
   if (!object) return { exists: false };
   const defaults = serviceDefaults(deps.serviceConfig());
   const parsed = parseServiceSpec(service, object.annotations, defaults);
-  const check = 'spec' in parsed ? parsed.spec.check : defaults.check;
+  // Bad annotations: the Service is skipped, and checked only for ready endpoints.
+  const check = 'spec' in parsed ? parsed.spec.check : undefined;
   return { exists: true, check, endpoints: await deps.services.listServiceEndpoints(service) };
 }
 
