@@ -352,3 +352,28 @@ describe('capacity', () => {
     }
   });
 });
+
+describe('upstream', () => {
+  test('a backend whose upstream Service has no ready endpoint answers 503, and 200 once it has one', async () => {
+    let upstreamUp = false;
+    const instance = new Instance(
+      { namespace: 'shop', backend: 'api', pod: 'api-1' },
+      { latencyMs: 0, errorRate: 0, capacityRps: 0, upstream: 'db' },
+      new RequestMetrics(),
+      Math.random,
+      (service) => service === 'db' && upstreamUp,
+    );
+    const url = `http://127.0.0.1:${await instance.start()}/`;
+    try {
+      expect((await httpGet(url)).status).toBe(503);
+      upstreamUp = true;
+      expect((await httpGet(url)).status).toBe(200);
+    } finally {
+      await instance.stop();
+    }
+  });
+
+  test('the upstream knob is read from its annotation', () => {
+    expect(knobsOf({ [Backends.upstreamAnnotation]: ' db ' }).knobs.upstream).toBe('db');
+  });
+});

@@ -125,6 +125,17 @@ export class LabBackends {
       if (slice.endpoints?.some((e) => e.targetRef?.uid === uid)) this.sliceChanged(slice);
   }
 
+  /** Whether a Service's slices list a ready endpoint (the lab writes every slice there is). */
+  private hasReadyEndpoint(namespace: string, service: string): boolean {
+    return this.slices
+      .list(namespace)
+      .some(
+        (s) =>
+          s.metadata?.labels?.[SliceLabels.serviceName] === service &&
+          (s.endpoints ?? []).some((e) => e.conditions?.ready !== false),
+      );
+  }
+
   private complain(key: string, problem: string | undefined): void {
     if (problem === undefined) this.complaints.delete(key);
     else if (this.complaints.get(key) !== problem) {
@@ -172,7 +183,9 @@ export class LabBackends {
         continue;
       }
       if (!instance) {
-        instance = new Instance(originOf(pod), knobs, this.metrics);
+        instance = new Instance(originOf(pod), knobs, this.metrics, Math.random, (service) =>
+          this.hasReadyEndpoint(namespace, service),
+        );
         this.instances.set(uid, instance);
       }
       instance.setKnobs(knobs);

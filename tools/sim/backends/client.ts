@@ -16,15 +16,18 @@ export interface BackendSpec {
   errorRate?: number;
   /** Requests per second served at full speed; the latency applies only above it. */
   capacityRps?: number;
+  /** A Service of the namespace it calls per request: 503 while that has no ready endpoint. */
+  upstream?: string;
   /** Port of the Service (clients read the real one from the EndpointSlices). @default 80 */
   servicePort?: number;
 }
 
 /** The annotations that set a backend instance's knobs (omitted knobs are left out). */
 export function knobAnnotations(
-  knobs: Pick<BackendSpec, 'latencyMs' | 'errorRate' | 'capacityRps'>,
+  knobs: Pick<BackendSpec, 'latencyMs' | 'errorRate' | 'capacityRps' | 'upstream'>,
 ): Record<string, string> {
   const annotations: Record<string, string> = {};
+  if (knobs.upstream !== undefined) annotations[Backends.upstreamAnnotation] = knobs.upstream;
   if (knobs.capacityRps !== undefined) annotations[Backends.capacityAnnotation] = String(knobs.capacityRps);
   if (knobs.latencyMs !== undefined) annotations[Backends.latencyAnnotation] = String(knobs.latencyMs);
   if (knobs.errorRate !== undefined) annotations[Backends.errorRateAnnotation] = String(knobs.errorRate);

@@ -19,6 +19,8 @@ export const Backends = {
   latencyAnnotation: 'lab.self-healing.io/latency-ms',
   /** Pod annotation: requests per second served at full speed; the latency applies only above it. */
   capacityAnnotation: 'lab.self-healing.io/capacity-rps',
+  /** Pod annotation: a Service (same namespace) it calls per request; 503 while that has no ready endpoint. */
+  upstreamAnnotation: 'lab.self-healing.io/upstream',
   /** Pod annotation: the share of requests answered 500, from 0 to 1. */
   errorRateAnnotation: 'lab.self-healing.io/error-rate',
   /**

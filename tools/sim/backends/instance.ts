@@ -18,7 +18,17 @@ export class Instance {
   /** The port it listens on, or last listened on: kept so that it comes back on the same one. */
   port: number | undefined;
 
-  constructor(origin: Origin, knobs: Knobs, metrics: RequestMetrics, random: () => number = Math.random) {
+  /** Whether a Service of the instance's namespace has a ready endpoint (its upstream knob). */
+  private readonly upstreamReady: (service: string) => boolean;
+
+  constructor(
+    origin: Origin,
+    knobs: Knobs,
+    metrics: RequestMetrics,
+    random: () => number = Math.random,
+    upstreamReady: (service: string) => boolean = () => true,
+  ) {
+    this.upstreamReady = upstreamReady;
     this.origin = origin;
     this.knobs = knobs;
     this.metrics = metrics;
@@ -79,7 +89,13 @@ export class Instance {
     const started = process.hrtime.bigint();
     const { errorRate, capacityRps } = this.knobs;
     const latencyMs = this.overloaded(capacityRps) ? this.knobs.latencyMs : 0;
-    const code = errorRate > 0 && this.random() < errorRate ? 500 : 200;
+    const upstream = this.knobs.upstream;
+    const code =
+      upstream && !this.upstreamReady(upstream)
+        ? 503
+        : errorRate > 0 && this.random() < errorRate
+          ? 500
+          : 200;
     res.on('finish', () => {
       this.metrics.observe(this.origin, code, Number(process.hrtime.bigint() - started) / 1e9);
     });

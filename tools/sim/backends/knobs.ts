@@ -17,6 +17,11 @@ export interface Knobs {
    * @default 0
    */
   capacityRps: number;
+  /**
+   * A Service of the same namespace this backend calls on every request: while that Service has no
+   * ready endpoint, the backend answers 503, as an app whose database is down does.
+   */
+  upstream?: string;
 }
 
 /** Knobs read from annotations, and a message for each annotation that was ignored as invalid. */
@@ -49,5 +54,6 @@ export function knobsOf(annotations: Record<string, string> | undefined): Parsed
   const latencyMs = numberIn(all, Backends.latencyAnnotation, 0, 600_000, problems);
   const errorRate = numberIn(all, Backends.errorRateAnnotation, 0, 1, problems);
   const capacityRps = numberIn(all, Backends.capacityAnnotation, 0, 1_000_000, problems);
-  return { knobs: { latencyMs, errorRate, capacityRps }, problems };
+  const upstream = all[Backends.upstreamAnnotation]?.trim();
+  return { knobs: { latencyMs, errorRate, capacityRps, ...(upstream ? { upstream } : {}) }, problems };
 }
