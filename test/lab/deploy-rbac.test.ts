@@ -331,6 +331,23 @@ describe('the detector ServiceAccount', () => {
     }
   });
 
+  test("the service source's real informers sync with these rights", async () => {
+    const informers = createDetectorKubernetes(detector, silentLogger).serviceSourceInformers?.(() => false);
+    if (!informers) throw new Error('the adapter has no service source informers');
+    const all = [informers.services, informers.endpointSlices];
+    try {
+      await Promise.all(all.map((i) => i.start()));
+      expect(informers.services.list().length).toBeGreaterThan(0);
+      await waitFor(
+        'both watches open',
+        () => Promise.resolve(all.map((i) => i.stats())),
+        (stats) => stats.every((s) => s.watches > 0 && s.restarts === 0),
+      );
+    } finally {
+      await Promise.all(all.map((i) => i.stop()));
+    }
+  });
+
   test('may read only its own ConfigMap, and no Secret', async () => {
     await expectAccess(detector, [
       ...ownConfigMapAccess,
