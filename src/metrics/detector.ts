@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { InformerStats } from '../activities/kubernetes/watch';
+import type { ServiceFailureReason } from '../domain';
 import { NodeFailureReasons, PodFailureReasons, TargetKinds } from '../domain';
 import type { Logger } from '../logging';
 import { errorText } from '../logging';
@@ -14,6 +15,12 @@ import type { Detector, DetectorEvent, DetectorStats } from '../starter/detector
 import { budgetStatusQuery } from '../workflows/messages';
 import { disruptionBudgetWorkflowId } from '../workflows/ids';
 import { SHORT_SECONDS } from './registry';
+
+/** The `rule` of a Service finding in `self_healing_detector_findings_total`. */
+export const ServiceFindingRules = {
+  NoReadyEndpoints: 'service_no_endpoints',
+  ConnectivityFailed: 'service_connectivity',
+} as const satisfies Record<ServiceFailureReason, string>;
 
 /** The budget scopes the recoveries use (see the workflows' `permit.acquire`). */
 const BUDGET_SCOPES = ['nodes', 'control-plane', 'workloads'] as const;
@@ -48,10 +55,18 @@ export function registerDetectorMetrics(options: DetectorMetricsOptions): void {
     buckets: SHORT_SECONDS,
     registers,
   });
+  const checks = new Counter({
+    name: 'self_healing_service_checks_total',
+    help: "Connectivity checks of a Service's ready endpoints, by result (ok: every endpoint answered as expected).",
+    labelNames: ['result'],
+    registers,
+  });
   // Every known series from 0, so a first finding shows in rate() and increase().
-  for (const rule of [...NodeFailureReasons, ...PodFailureReasons]) findings.inc({ rule }, 0);
+  const rules = [...NodeFailureReasons, ...PodFailureReasons, ...Object.values(ServiceFindingRules)];
+  for (const rule of rules) findings.inc({ rule }, 0);
   falsePositives.inc({ kind: 'node', reason: 'flap_suppressed' }, 0);
-  detector.subscribe((event) => countEvent(event, { findings, falsePositives, lag }));
+  for (const result of ['ok', 'failed']) checks.inc({ result }, 0);
+  detector.subscribe((event) => countEvent(event, { findings, falsePositives, lag, checks }));
   registerWatchMetrics(registry, () => informersOf(detector.stats()));
   registerStormMetrics(registry, () => detector.stats());
   registerTemporalMetrics(options);
@@ -59,7 +74,7 @@ export function registerDetectorMetrics(options: DetectorMetricsOptions): void {
 
 function countEvent(
   event: DetectorEvent,
-  m: { findings: Counter; falsePositives: Counter; lag: Histogram },
+  m: { findings: Counter; falsePositives: Counter; lag: Histogram; checks: Counter },
 ): void {
   switch (event.type) {
     case 'recovery-started':
@@ -69,6 +84,13 @@ function countEvent(
     case 'workload-recovery-started':
       m.findings.inc({ rule: event.record.reason });
       m.lag.observe({ kind: 'workload' }, event.record.overheadMs / 1000);
+      break;
+    case 'service-recovery-started':
+      m.findings.inc({ rule: ServiceFindingRules[event.record.reason] });
+      m.lag.observe({ kind: 'service' }, event.record.overheadMs / 1000);
+      break;
+    case 'service-checked':
+      m.checks.inc({ result: event.ok ? 'ok' : 'failed' });
       break;
     case 'finding-suppressed':
       m.findings.inc({ rule: event.reason });
@@ -92,6 +114,12 @@ function informersOf(stats: DetectorStats): Record<string, InformerStats> {
         }
       : {}),
     ...(stats.storage ? { events: stats.storage.informer } : {}),
+    ...(stats.services
+      ? {
+          services: stats.services.informers.services,
+          endpointslices: stats.services.informers.endpointSlices,
+        }
+      : {}),
   };
 }
 

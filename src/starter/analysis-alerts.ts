@@ -1,8 +1,8 @@
 /**
- * What the analysis engine's findings become in the detector: no recovery strategy applies to a
- * metric finding yet (service recovery comes with the services' own workflows), so each is a
- * routed alert, one workflow per rule and target (`analysisAlertWorkflow`), told again on
- * each new finding and `Ready` when it clears. When Prometheus stops answering, the analysis says
+ * What the analysis engine's findings become in the detector: each is a routed alert, one
+ * workflow per rule and target (`analysisAlertWorkflow`), told again on each new finding and
+ * `Ready` when it clears; a Service's response_time or error_rate finding also starts the
+ * Service's recovery (./detector/service-performance.ts). When Prometheus stops answering, the analysis says
  * it is degraded (log, Event on the config ConfigMap, the `self_healing_analysis_up` gauge) and
  * the watch-based rules go on. The alert calls are ./detector/alert-gateway.ts, shared with the
  * detector's watch-based findings. Queries are checked by Prometheus' own parser whenever the config

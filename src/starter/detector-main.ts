@@ -1,6 +1,6 @@
 /**
  * Detector entrypoint: `npm run detector`. Reads the environment, connects to Temporal and
- * Kubernetes, keeps the config live from the ConfigMap and runs the detector (nodes and pods) until SIGINT or
+ * Kubernetes, keeps the config live from the ConfigMap and runs the detector (nodes, pods, Warning Events, Services) until SIGINT or
  * SIGTERM (a second signal exits at once).
  */
 import { Client, Connection } from '@temporalio/client';

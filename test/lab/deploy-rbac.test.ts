@@ -287,7 +287,7 @@ describe('the detector ServiceAccount', () => {
     ]);
   });
 
-  test('may list and watch pods, ReplicaSets and namespaces (the pod source), and change none of them', async () => {
+  test('may list and watch pods, ReplicaSets, namespaces (the pod source), Services and EndpointSlices (the service source), and change none of them', async () => {
     await expectAccess(detector, [
       // Warning Events of every namespace: the storage rule.
       [{ verb: 'list', resource: 'events' }, true],
@@ -298,6 +298,14 @@ describe('the detector ServiceAccount', () => {
       [{ verb: 'watch', resource: 'replicasets', group: 'apps' }, true],
       [{ verb: 'list', resource: 'namespaces' }, true],
       [{ verb: 'watch', resource: 'namespaces' }, true],
+      // The service source: Services and EndpointSlices, and Events on a Service with a bad annotation.
+      [{ verb: 'list', resource: 'services' }, true],
+      [{ verb: 'watch', resource: 'services' }, true],
+      [{ verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io' }, true],
+      [{ verb: 'watch', resource: 'endpointslices', group: 'discovery.k8s.io' }, true],
+      [{ verb: 'create', resource: 'events', namespace: 'any-app' }, true],
+      [{ verb: 'get', resource: 'services', namespace: 'any-app', name: 'web' }, false],
+      [{ verb: 'patch', resource: 'services', namespace: 'any-app', name: 'web' }, false],
       [{ verb: 'get', resource: 'pods', namespace: 'any-app', name: 'web-1' }, false],
       [{ verb: 'delete', resource: 'pods', namespace: 'any-app', name: 'web-1' }, false],
       [{ verb: 'patch', resource: 'replicasets', group: 'apps', namespace: 'any-app', name: 'web' }, false],
@@ -323,10 +331,26 @@ describe('the detector ServiceAccount', () => {
     }
   });
 
-  test('may read only its own ConfigMap, and record Events only in its namespace', async () => {
+  test("the service source's real informers sync with these rights", async () => {
+    const informers = createDetectorKubernetes(detector, silentLogger).serviceSourceInformers?.(() => false);
+    if (!informers) throw new Error('the adapter has no service source informers');
+    const all = [informers.services, informers.endpointSlices];
+    try {
+      await Promise.all(all.map((i) => i.start()));
+      expect(informers.services.list().length).toBeGreaterThan(0);
+      await waitFor(
+        'both watches open',
+        () => Promise.resolve(all.map((i) => i.stats())),
+        (stats) => stats.every((s) => s.watches > 0 && s.restarts === 0),
+      );
+    } finally {
+      await Promise.all(all.map((i) => i.stop()));
+    }
+  });
+
+  test('may read only its own ConfigMap, and no Secret', async () => {
     await expectAccess(detector, [
       ...ownConfigMapAccess,
-      [{ verb: 'create', resource: 'events', namespace: 'default' }, false],
       [{ verb: 'get', resource: 'secrets', namespace }, false],
     ]);
   });

@@ -158,12 +158,20 @@ const DETECTOR_CALLS: Record<string, Need> = {
   listNamespace: ['/namespaces:list', '/namespaces:watch'],
   // The storage source: Warning Events of every namespace.
   listEventForAllNamespaces: ['/events:list', '/events:watch'],
+  // The service source (service-informers.ts): Services and their EndpointSlices.
+  listServiceForAllNamespaces: ['/services:list', '/services:watch'],
+  listEndpointSliceForAllNamespaces: [
+    'discovery.k8s.io/endpointslices:list',
+    'discovery.k8s.io/endpointslices:watch',
+  ],
 };
 
 /** The files of the detector's side of the adapter: the informers, the pod source's among them. */
 const DETECTOR_ADAPTER_FILES = [
   'src/activities/kubernetes/watch.ts',
+  'src/activities/kubernetes/events.ts',
   'src/activities/kubernetes/pod-informers.ts',
+  'src/activities/kubernetes/service-informers.ts',
 ];
 const detectorNeeds = () => new Set(DETECTOR_ADAPTER_FILES.flatMap((f) => [...needsOf(f, DETECTOR_CALLS)]));
 const KNOWN_API_CLASSES = new Set([
@@ -210,6 +218,8 @@ function remediationAdapterFiles(): string[] {
     'node-providers.ts',
     'pod-informers.ts',
     'pod-trim.ts',
+    'service-informers.ts',
+    'service-trim.ts',
   ]);
   return readdirSync(join(root, dir))
     .filter((file) => file.endsWith('.ts') && !others.has(file))
@@ -307,7 +317,11 @@ describe('RBAC', () => {
     // and Event recorder: those calls, and only those (no node informer), are what it needs.
     const main = readFileSync(join(root, 'src/worker/main.ts'), 'utf8');
     expect(main).toMatch(/createClusterConfigSource\(\s*createDetectorKubernetes\(/);
-    const adapter = needsOf('src/activities/kubernetes/watch.ts', DETECTOR_CALLS);
+    const adapter = new Set(
+      ['watch.ts', 'events.ts'].flatMap((f) => [
+        ...needsOf(`src/activities/kubernetes/${f}`, DETECTOR_CALLS),
+      ]),
+    );
     const configNeeds = [...adapter].filter((n) => n.startsWith('/configmaps:') || n === '/events:create');
     const role = find('Role', 'self-healing-worker-config', 'self-healing');
     expect(sorted(grants(role.rules ?? []))).toEqual(sorted(configNeeds));
@@ -334,10 +348,11 @@ describe('RBAC', () => {
       for (const rule of role.rules ?? [])
         if (rule.resources?.some((r) => r === 'nodes' || r.startsWith('nodes/')))
           expect(rule.verbs?.filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
-    // Writing Events and the ConfigMap are namespaced grants, in the ConfigMap's namespace; reading
-    // Warning Events (the storage rule) is cluster-wide.
+    // The ConfigMap is a namespaced grant; reading Warning Events (the storage rule) and writing
+    // Events on Services (a bad annotation, in the Service's namespace) are cluster-wide.
     const clusterWide = grants(find('ClusterRole', 'self-healing-detector').rules ?? []);
     expect(sorted(clusterWide)).toEqual([
+      '/events:create',
       '/events:list',
       '/events:watch',
       '/namespaces:list',
@@ -346,11 +361,15 @@ describe('RBAC', () => {
       '/nodes:watch',
       '/pods:list',
       '/pods:watch',
+      '/services:list',
+      '/services:watch',
       'apps/replicasets:list',
       'apps/replicasets:watch',
+      'discovery.k8s.io/endpointslices:list',
+      'discovery.k8s.io/endpointslices:watch',
     ]);
-    // Read-only: the pod source never writes what it watches.
-    for (const grant of clusterWide) expect(grant).toMatch(/:(list|watch)$/);
+    // Read-only but for Events: the sources never write what they watch.
+    for (const grant of clusterWide) expect(grant).toMatch(/:(list|watch)$|^\/events:create$/);
   });
 
   test('the detector reads only its own ConfigMap, by the name its environment defaults to', () => {

@@ -3,7 +3,9 @@
  * config ConfigMap by the detector and the worker), so every Event is cut at the same length and
  * names its component the same way.
  */
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import type { Logger } from '../../logging';
+import { errorText } from '../../logging';
 
 /** Longest Event message written; longer ones are cut (kubectl shows them on one line). */
 export const MAX_EVENT_MESSAGE = 1_024;
@@ -43,5 +45,33 @@ export function eventFor(component: string, event: EventToRecord, now = new Date
     firstTimestamp: now,
     lastTimestamp: now,
     count: 1,
+  };
+}
+
+/**
+ * Records Events as `component`: best effort, a failure is logged and answered `false`, never
+ * thrown (the detector's and the worker's `EventRecorder`).
+ */
+export function eventRecorder(
+  core: CoreV1Api,
+  component: string,
+  logger: Logger,
+): { record(event: EventToRecord): Promise<boolean> } {
+  return {
+    async record(event) {
+      const body = eventFor(component, event);
+      try {
+        await core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body });
+        return true;
+      } catch (error) {
+        // An Event is how a human learns what happened, but losing one must not stop detection.
+        logger.warn('could not record event', {
+          reason: event.reason,
+          involvedObject: `${event.involvedObject.kind}/${event.involvedObject.name}`,
+          error: errorText(error),
+        });
+        return false;
+      }
+    },
   };
 }

@@ -21,10 +21,12 @@ import { CoreV1Api, KubeConfig, ListWatch } from '@kubernetes/client-node';
 import type { Logger } from '../../logging';
 import { errorText } from '../../logging';
 import type { EventToRecord } from './events';
-import { eventFor } from './events';
+import { eventRecorder } from './events';
 import { trimConfigMap, trimEvent, trimNode } from './trim';
 import type { PodSourceInformers } from './pod-informers';
 import { podSourceInformerOptions } from './pod-informers';
+import type { ServiceSourceInformers } from './service-informers';
+import { serviceSourceInformerOptions } from './service-informers';
 import type { KeepLabel } from './pod-trim';
 import type { ListPage } from './list-pages';
 import { listInPages } from './list-pages';
@@ -35,7 +37,9 @@ export { trimEvent, trimNode } from './trim';
 // The client types callers of this adapter handle, so they need not import the client themselves.
 export type { CoreV1Event, KubeConfig, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 export type { V1Namespace, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+export type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 export type { PodSourceInformers } from './pod-informers';
+export type { ServiceSourceInformers } from './service-informers';
 export type { KeepLabel } from './pod-trim';
 export type { ListPage } from './list-pages';
 
@@ -87,6 +91,8 @@ export interface DetectorKubernetes {
   configMapInformer(namespace: string, name: string): ObjectInformer<V1ConfigMap>;
   /** The pod source's informers (./pod-informers.ts); absent: the detector watches nodes only. */
   podSourceInformers?(keepLabel: KeepLabel): PodSourceInformers;
+  /** The service source's informers (./service-informers.ts); absent: the detector watches no Services. */
+  serviceSourceInformers?(keepLabel: KeepLabel): ServiceSourceInformers;
   /**
    * Warning Events of every namespace (field selector `type=Warning`), trimmed to type, reason,
    * message, involved object, count and times; absent: the detector reads no Events.
@@ -149,6 +155,13 @@ export function createDetectorKubernetes(
         namespaces: new ResilientInformer(options.namespaces),
       };
     },
+    serviceSourceInformers: (keepLabel) => {
+      const options = serviceSourceInformerOptions(kc, logger, keepLabel);
+      return {
+        services: new ResilientInformer(options.services),
+        endpointSlices: new ResilientInformer(options.endpointSlices),
+      };
+    },
     warningEventInformer: () => {
       const fieldSelector = 'type=Warning';
       return new ResilientInformer<CoreV1Event>({
@@ -161,23 +174,7 @@ export function createDetectorKubernetes(
         logger,
       });
     },
-    events: {
-      async record(event) {
-        const body = eventFor(component, event);
-        try {
-          await core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body });
-          return true;
-        } catch (error) {
-          // An Event is how a human learns what happened, but losing one must not stop detection.
-          logger.warn('could not record event', {
-            reason: event.reason,
-            involvedObject: `${event.involvedObject.kind}/${event.involvedObject.name}`,
-            error: errorText(error),
-          });
-          return false;
-        }
-      },
-    },
+    events: eventRecorder(core, component, logger),
   };
 }
 
@@ -296,5 +293,3 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectInfo
     }, this.backoffMs);
   }
 }
-
-/** Object event types of a watch; ERROR and BOOKMARK carry no object to trim. */

@@ -2,11 +2,15 @@
  * The detector's way to routed alerts: an analysis finding starts (or joins) its alert workflow,
  * one per rule and target ({@link analysisAlertWorkflow}); a cleared one signals it `Ready`. Used
  * by the Prometheus analysis (../analysis-alerts.ts) and by the detector's watch-based findings
- * (zone losses, storage Events) alike.
+ * (zone losses, storage Events) alike. A Service's performance finding (`response_time`,
+ * `error_rate`) also starts the Service's recovery, and its clearing signals it `Ready`
+ * (./service-performance.ts; `service.recover_performance`).
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ConfigSource } from '../../config/config-source';
+import type { ServiceRecoveryInput, ServiceTarget } from '../../domain';
+import { serviceName } from '../../domain';
 import type { AnalysisFinding, AnalysisTarget } from '../../domain/analysis';
 import { describeTarget } from '../../domain/analysis';
 import type { Logger } from '../../logging';
@@ -15,7 +19,9 @@ import { analysisAlertWorkflow } from '../../workflows/analysis/analysis-alert';
 import { analysisAlertWorkflowId } from '../../workflows/ids';
 import { evidenceSignal } from '../../workflows/messages';
 import { humanLoopPolicy, startOrJoin } from '../recoveries';
-import type { AnalysisAlerts } from './types';
+import { temporalRecoveryGateway } from './gateway';
+import { performanceRecoveryInput, performanceService } from './service-performance';
+import type { AnalysisAlerts, ServiceGateway } from './types';
 
 /** The {@link AnalysisAlerts} over a Temporal client. */
 export function temporalAnalysisAlerts(options: {
@@ -23,11 +29,15 @@ export function temporalAnalysisAlerts(options: {
   taskQueue: string;
   configSource: ConfigSource;
   logger: Logger;
+  /** Where performance findings start Service recoveries. @default over `client` */
+  services?: ServiceGateway;
 }): AnalysisAlerts {
   const { client, taskQueue, configSource, logger } = options;
+  const services = options.services ?? temporalRecoveryGateway(client, taskQueue);
   return {
     alert(finding) {
       const config = configSource.current();
+      recoverService(services, performanceRecoveryInput(finding, config, new Date().toISOString()), logger);
       const input = {
         finding,
         detectedAt: new Date().toISOString(),
@@ -49,8 +59,48 @@ export function temporalAnalysisAlerts(options: {
           }),
       );
     },
-    cleared: (rule, target) => void signalCleared(client, rule, target, logger),
+    cleared(rule, target) {
+      void signalCleared(client, rule, target, logger);
+      const service = performanceService(rule, target, configSource.current());
+      if (service) void signalServiceReady(services, service, logger);
+    },
   };
+}
+
+/** Starts (or joins) the Service's recovery for a performance finding; failures are logged. */
+function recoverService(
+  services: ServiceGateway,
+  input: ServiceRecoveryInput | undefined,
+  logger: Logger,
+): void {
+  if (!input) return;
+  const fields = { service: serviceName(input.service), reason: input.reason };
+  services.startService(input).then(
+    ({ workflowId }) =>
+      logger.info('service recovery started for a performance finding', { ...fields, workflowId }),
+    (error: unknown) =>
+      logger.error('could not start the service recovery of a performance finding', {
+        ...fields,
+        error: errorText(error),
+      }),
+  );
+}
+
+async function signalServiceReady(
+  services: ServiceGateway,
+  service: ServiceTarget,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const evidence = { observedAt: new Date().toISOString(), reason: 'Ready' as const };
+    const outcome = await services.signalService(service, evidence);
+    logger.info('service performance cleared', { service: serviceName(service), outcome });
+  } catch (error) {
+    logger.warn('could not tell a service recovery its performance cleared', {
+      service: serviceName(service),
+      error: errorText(error),
+    });
+  }
 }
 
 /** An {@link AnalysisAlerts} that only logs (a detector without Temporal, e.g. in tests). */

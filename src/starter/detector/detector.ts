@@ -1,7 +1,8 @@
 /**
- * The detector hosts three sources behind one event hub: nodes (./node-detector.ts), pods
+ * The detector hosts four sources behind one event hub: nodes (./node-detector.ts), pods
  * (./pod-source.ts, one workload recovery per failing workload; docs/detector.md, "The pod
- * source") and Warning Events (./storage-source.ts, storage alerts; docs/analysis.md). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
+ * source"), Warning Events (./storage-source.ts, storage alerts; docs/analysis.md) and Services
+ * (./service-source.ts, one Service recovery per failing Service). The node source: a list+watch informer on Nodes feeding the pure rules (./rules.ts),
  * one timer per unhealthy node, the storm guard, and the calls that start or inform node recoveries.
  *
  * - Ready False/Unknown: a timer fires when the episode has lasted the confirmation window
@@ -29,9 +30,18 @@ import { temporalRecoveryGateway } from './gateway';
 import { loggedAnalysisAlerts, temporalAnalysisAlerts } from './alert-gateway';
 import { NodeDetector } from './node-detector';
 import { PodSource } from './pod-source';
+import { httpEndpointCheck } from './service-http-check';
+import { ServiceSource } from './service-source';
 import type { StorageSourceDeps } from './storage-source';
 import { StorageSource } from './storage-source';
-import type { AnalysisAlerts, Detector, DetectorOptions, DetectorStats, RecoveryGateway } from './types';
+import type {
+  AnalysisAlerts,
+  Detector,
+  DetectorOptions,
+  DetectorStats,
+  RecoveryGateway,
+  ServiceGateway,
+} from './types';
 import { DetectorSources } from './types';
 
 export type * from './types';
@@ -73,7 +83,34 @@ export function createDetector(options: DetectorOptions): Detector {
   const storage = sources.includes('events')
     ? storageSourceOf(kubernetes, { alerts, configSource, clock, logger })
     : undefined;
-  return new HostDetector(sources.includes('nodes') ? nodes : undefined, nodes, pods, storage, hub);
+  const services = sources.includes('services')
+    ? serviceSourceOf(kubernetes, options, { logger, clock, configSource, hub })
+    : undefined;
+  return new HostDetector(
+    sources.includes('nodes') ? nodes : undefined,
+    nodes,
+    { pods, storage, services },
+    hub,
+  );
+}
+
+/** The service source; none without Service informers in the adapter or a way to Temporal. */
+function serviceSourceOf(
+  kubernetes: DetectorKubernetes,
+  options: DetectorOptions,
+  deps: Pick<ConstructorParameters<typeof ServiceSource>[0], 'logger' | 'clock' | 'configSource' | 'hub'>,
+): ServiceSource | undefined {
+  const gateway = serviceGatewayOf(options);
+  const informers = gateway && kubernetes.serviceSourceInformers?.(optOutLabelKeeper(deps.configSource));
+  if (!gateway || !informers) return undefined;
+  const endpointCheck = options.endpointCheck ?? httpEndpointCheck;
+  return new ServiceSource({ informers, gateway, events: kubernetes.events, endpointCheck, ...deps });
+}
+
+function serviceGatewayOf(options: DetectorOptions): ServiceGateway | undefined {
+  if (options.serviceRecoveries) return options.serviceRecoveries;
+  if (options.client && options.taskQueue) return temporalRecoveryGateway(options.client, options.taskQueue);
+  return undefined;
 }
 
 /** The storage source over the adapter's Warning Events; none when the adapter has no such informer. */
@@ -105,7 +142,7 @@ const DEFAULT_ALERT_TARGET = {
   namespace: 'self-healing',
 } as const;
 
-/** Keeps, of a pod's or ReplicaSet's labels, only the opt-out label in force. */
+/** Keeps, of a pod's, ReplicaSet's or Service's labels, only the opt-out label in force. */
 function optOutLabelKeeper(configSource: ConfigSource): (key: string) => boolean {
   return (key) => key === configSource.current().opt_out_label;
 }
@@ -117,24 +154,27 @@ class HostDetector implements Detector {
     private readonly running: NodeDetector | undefined,
     /** The node source, for its stats even when it does not run. */
     private readonly nodes: NodeDetector,
-    private readonly pods: PodSource | undefined,
-    private readonly storage: StorageSource | undefined,
+    private readonly others: { pods?: PodSource; storage?: StorageSource; services?: ServiceSource },
     private readonly hub: EventHub,
   ) {}
 
   async start(): Promise<void> {
-    await Promise.all([this.running?.start(), this.pods?.start(), this.storage?.start()]);
+    const { pods, storage, services } = this.others;
+    await Promise.all([this.running?.start(), pods?.start(), storage?.start(), services?.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.running?.stop(), this.pods?.stop(), this.storage?.stop()]);
+    const { pods, storage, services } = this.others;
+    await Promise.all([this.running?.stop(), pods?.stop(), storage?.stop(), services?.stop()]);
   }
 
   stats(): DetectorStats {
+    const { pods, storage, services } = this.others;
     return {
       ...this.nodes.stats(),
-      ...(this.pods ? { pods: this.pods.stats() } : {}),
-      ...(this.storage ? { storage: this.storage.stats() } : {}),
+      ...(pods ? { pods: pods.stats() } : {}),
+      ...(storage ? { storage: storage.stats() } : {}),
+      ...(services ? { services: services.stats() } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-/** The detector (node and pod sources): rules, the detector itself, and the start request it builds. */
+/** The detector (node, pod, storage and service sources): rules, the detector itself, and the start request it builds. */
 export type { Clock, TimerHandle } from './clock';
 export { systemClock } from './clock';
 export type {
@@ -12,6 +12,9 @@ export type {
   StorageSourceStats,
   RecoveryGateway,
   RecoveryStartRecord,
+  ServiceGateway,
+  ServiceRecoveryStartRecord,
+  ServiceSourceStats,
   WorkloadRecoveryStartRecord,
 } from './detector';
 export { MAX_RECORDS, START_RETRY, createDetector, temporalRecoveryGateway } from './detector';

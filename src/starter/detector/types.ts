@@ -13,6 +13,7 @@ import type {
   NodeFailureReason,
   NodeRecoveryInput,
   PodFailureReason,
+  ServiceFailureReason,
   ServiceRecoveryInput,
   ServiceTarget,
   WorkloadRecoveryInput,
@@ -21,6 +22,10 @@ import type {
 import type { Logger } from '../../logging';
 import type { Clock } from './clock';
 import type { StormState } from './rules';
+import type { EndpointCheck } from './service-http-check';
+import type { ServiceDetectorEvent, ServiceSourceStats } from './service-types';
+
+export type { ServiceDetectorEvent, ServiceRecoveryStartRecord, ServiceSourceStats } from './service-types';
 
 /** How the detector starts and informs recoveries; Temporal in production, a fake in unit tests. */
 export interface RecoveryGateway {
@@ -142,12 +147,13 @@ export type DetectorEvent =
   /** A failure that cleared within its confirmation window: nothing started (a flap). */
   | {
       type: 'flap-suppressed';
-      kind: 'node' | 'workload';
+      kind: 'node' | 'workload' | 'service';
       target: string;
-      reason: NodeFailureReason | PodFailureReason;
+      reason: NodeFailureReason | PodFailureReason | ServiceFailureReason;
     }
   /** `phase`: a storm started, cleared (cooldown begins) or remediation resumed. */
-  | { type: 'storm'; phase: 'started' | 'cleared' | 'resumed'; state: StormState };
+  | { type: 'storm'; phase: 'started' | 'cleared' | 'resumed'; state: StormState }
+  | ServiceDetectorEvent;
 
 /** A snapshot of the detector's state. */
 export interface DetectorStats {
@@ -168,6 +174,8 @@ export interface DetectorStats {
   pods?: PodSourceStats;
   /** The storage source (Warning Events); absent when it does not run. */
   storage?: StorageSourceStats;
+  /** The service source; absent when it does not run. */
+  services?: ServiceSourceStats;
 }
 
 /** A snapshot of the storage source. */
@@ -198,7 +206,7 @@ export interface PodSourceStats {
 }
 
 /** The sources a detector may host; `events` reads Warning Events for the storage rule. */
-export const DetectorSources = ['nodes', 'pods', 'events'] as const;
+export const DetectorSources = ['nodes', 'pods', 'events', 'services'] as const;
 export type DetectorSource = (typeof DetectorSources)[number];
 
 /** How many {@link RecoveryStartRecord}s are kept. */
@@ -216,6 +224,10 @@ export interface DetectorOptions {
   taskQueue?: string;
   /** Replaces the Temporal calls (unit tests). */
   recoveries?: RecoveryGateway;
+  /** Replaces the service source's Temporal calls. @default over `client` + `taskQueue` */
+  serviceRecoveries?: ServiceGateway;
+  /** The service source's check of one endpoint. @default HTTP (./service-http-check.ts) */
+  endpointCheck?: EndpointCheck;
   /**
    * Where zone-loss and storage findings go.
    * @default routed alerts over `client` + `taskQueue`; only logged without them
@@ -233,8 +245,8 @@ export interface DetectorOptions {
   alertTarget?: ObjectRef;
   /**
    * The sources to run. `pods` needs an adapter with `podSourceInformers`, `events` one with
-   * `warningEventInformer`.
-   * @default ['nodes', 'pods', 'events'] (those the adapter has informers for)
+   * `warningEventInformer`, `services` one with `serviceSourceInformers` and a service gateway.
+   * @default ['nodes', 'pods', 'events', 'services'] (those the adapter has informers for)
    */
   sources?: readonly DetectorSource[];
 }
