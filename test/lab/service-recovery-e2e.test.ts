@@ -8,7 +8,13 @@
  * stayed healthy for the stable window. The three scenarios run at once; each test waits for its own.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { ServiceRecoveryResult } from '../../src/domain';
 import { ServiceAnnotations as A } from '../../src/domain';
 import { disruptionBudgetWorkflowId, serviceRecoveryWorkflowId } from '../../src/workflows/ids';
@@ -63,7 +69,11 @@ beforeAll(async () => {
   // The causes, all at once: a bad rollout of the database and of the primary, and load.
   await Promise.all([setImage('db', CRASHING), setImage('pay-primary', CRASHING)]);
   load = new AbortController();
-  loadDone = generateLoad(lab.kc, lab.namespace, 'shop', { rps: 10, durationMs: 600_000, signal: load.signal });
+  loadDone = generateLoad(lab.kc, lab.namespace, 'shop', {
+    rps: 10,
+    durationMs: 600_000,
+    signal: load.signal,
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -93,14 +103,9 @@ async function expose(name: string, annotations: Record<string, string>, selecto
 }
 
 async function setImage(name: string, image: string): Promise<void> {
-  await apps.patchNamespacedDeployment(
-    {
-      name,
-      namespace: lab.namespace,
-      body: { spec: { template: { spec: { containers: [{ name: name.split('-')[0] === 'pay' ? 'pay-primary' : name, image }] } } } },
-    },
-    strategicMerge,
-  );
+  // backendDeployment names the container after the Deployment.
+  const body = { spec: { template: { spec: { containers: [{ name, image }] } } } };
+  await apps.patchNamespacedDeployment({ name, namespace: lab.namespace, body }, strategicMerge);
 }
 
 async function readyEndpointPods(service: string): Promise<string[]> {
@@ -114,9 +119,14 @@ async function readyEndpointPods(service: string): Promise<string[]> {
 }
 
 async function healthy(service: string): Promise<void> {
-  await waitFor(`${service} has a ready endpoint`, () => readyEndpointPods(service), (pods) => pods.length > 0, {
-    timeoutMs: 90_000,
-  });
+  await waitFor(
+    `${service} has a ready endpoint`,
+    () => readyEndpointPods(service),
+    (pods) => pods.length > 0,
+    {
+      timeoutMs: 90_000,
+    },
+  );
 }
 
 async function setUpDependency(): Promise<void> {
@@ -153,9 +163,18 @@ async function recoveryOf(name: string, fixture?: string): Promise<ServiceRecove
   const workflowId = serviceRecoveryWorkflowId({ namespace: lab.namespace, name });
   lab.cleanup.add(workflowId);
   const handle = lab.client.workflow.getHandle(workflowId);
-  await waitFor(`a recovery of Service ${name}`, () => handle.describe().then(() => true, () => false), (f) => f, {
-    timeoutMs: 180_000,
-  });
+  await waitFor(
+    `a recovery of Service ${name}`,
+    () =>
+      handle.describe().then(
+        () => true,
+        () => false,
+      ),
+    (f) => f,
+    {
+      timeoutMs: 180_000,
+    },
+  );
   const result = (await handle.result()) as ServiceRecoveryResult;
   if (fixture) await recordHistory(handle, fixture);
   return result;

@@ -66,7 +66,8 @@ export async function startLabProduct(
   const connection = await Connection.connect({ address: devServerAddress() });
   const client = new Client({ connection });
   await registerSearchAttributes(connection, 'default');
-  for (const name of [namespace, configNamespace]) await core.createNamespace({ body: { metadata: { name } } });
+  for (const name of [namespace, configNamespace])
+    await core.createNamespace({ body: { metadata: { name } } });
   await createOwnNodes(kc, ownNodes, runLabel, runId);
   await core.createNamespacedConfigMap({
     namespace: configNamespace,
@@ -87,7 +88,13 @@ export async function startLabProduct(
     TEMPORAL_METRICS_PORT: String(ports.temporal),
   };
   const start = (entrypoint: 'worker' | 'detector', port: number) =>
-    startProductProcess({ buildDir, entrypoint, name: entrypoint, logDir, env: { ...env, METRICS_PORT: String(port) } });
+    startProductProcess({
+      buildDir,
+      entrypoint,
+      name: entrypoint,
+      logDir,
+      env: { ...env, METRICS_PORT: String(port) },
+    });
   const worker = start('worker', ports.worker);
   const detector = start('detector', ports.detector);
   announceTargets(taskQueue, [
@@ -133,14 +140,20 @@ export async function startLabProduct(
             if (!(error instanceof WorkflowNotFoundError)) throw error;
           });
       }
-      for (const name of [namespace, configNamespace]) await core.deleteNamespace({ name }).catch(() => undefined);
+      for (const name of [namespace, configNamespace])
+        await core.deleteNamespace({ name }).catch(() => undefined);
       for (const name of ownNodes) await core.deleteNode({ name }).catch(() => undefined);
       await connection.close();
     },
   };
 }
 
-async function createOwnNodes(kc: KubeConfig, names: string[], runLabel: string, runId: string): Promise<void> {
+async function createOwnNodes(
+  kc: KubeConfig,
+  names: string[],
+  runLabel: string,
+  runId: string,
+): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   for (const name of names) {
     await createSimNode(kc, name);
