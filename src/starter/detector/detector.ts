@@ -30,7 +30,7 @@ import { temporalRecoveryGateway } from './gateway';
 import { loggedAnalysisAlerts, temporalAnalysisAlerts } from './alert-gateway';
 import { NodeDetector } from './node-detector';
 import { PodSource } from './pod-source';
-import { httpEndpointCheck } from './service-http-check';
+import { checkEndpoint } from '../../activities/service/http-check';
 import { ServiceSource } from './service-source';
 import type { StorageSourceDeps } from './storage-source';
 import { StorageSource } from './storage-source';
@@ -103,7 +103,7 @@ function serviceSourceOf(
   const gateway = serviceGatewayOf(options);
   const informers = gateway && kubernetes.serviceSourceInformers?.(optOutLabelKeeper(deps.configSource));
   if (!gateway || !informers) return undefined;
-  const endpointCheck = options.endpointCheck ?? httpEndpointCheck;
+  const endpointCheck = options.endpointCheck ?? checkEndpoint;
   return new ServiceSource({ informers, gateway, events: kubernetes.events, endpointCheck, ...deps });
 }
 

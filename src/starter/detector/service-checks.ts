@@ -1,11 +1,13 @@
 /**
  * Running the connectivity checks of the service source: every ready endpoint of a Service through
  * one {@link CheckLimiter} shared by all Services (`service.check_concurrency` requests in flight
- * at once, read live), so 200 Services never open 200 × N connections together.
+ * at once, read live), so 200 Services never open 200 × N connections together. The check of one
+ * endpoint is the activities' (src/activities/service/http-check.ts, `checkEndpoint`) unless the
+ * detector's options inject another.
  */
 import type { ConnectivityResult, ServiceEndpoint } from '../../activities/service/types';
 import type { ConnectivityCheck } from '../../domain';
-import type { EndpointCheck } from './service-http-check';
+import type { EndpointCheck } from '../../activities/service/http-check';
 
 /** A counting semaphore whose limit is read at each admission (the config is live). */
 export class CheckLimiter {

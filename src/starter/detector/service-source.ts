@@ -22,7 +22,7 @@ import type { EventHub } from './event-hub';
 import type { ServiceCallState } from './service-calls';
 import { ServiceCalls } from './service-calls';
 import { CheckLimiter, checkService } from './service-checks';
-import type { EndpointCheck } from './service-http-check';
+import type { EndpointCheck } from '../../activities/service/http-check';
 import { reportInvalidAnnotation } from './service-findings';
 import { nextSlot, SliceIndex } from './service-index';
 import type { ServiceView } from './service-rules';

@@ -22,7 +22,7 @@ import type {
 import type { Logger } from '../../logging';
 import type { Clock } from './clock';
 import type { StormState } from './rules';
-import type { EndpointCheck } from './service-http-check';
+import type { EndpointCheck } from '../../activities/service/http-check';
 import type { ServiceDetectorEvent, ServiceSourceStats } from './service-types';
 
 export type { ServiceDetectorEvent, ServiceRecoveryStartRecord, ServiceSourceStats } from './service-types';
@@ -226,7 +226,7 @@ export interface DetectorOptions {
   recoveries?: RecoveryGateway;
   /** Replaces the service source's Temporal calls. @default over `client` + `taskQueue` */
   serviceRecoveries?: ServiceGateway;
-  /** The service source's check of one endpoint. @default HTTP (./service-http-check.ts) */
+  /** The service source's check of one endpoint. @default `checkEndpoint`, HTTP (src/activities/service/http-check.ts) */
   endpointCheck?: EndpointCheck;
   /**
    * Where zone-loss and storage findings go.
