@@ -9,7 +9,7 @@ export PATH := $(NODE_BIN):$(PATH)
 .PHONY: help setup build lab-build lab-up lab-down demo demo-down test check record-histories
 
 help:
-	@echo "make demo        start the lab and the product; a node recovery, a bad rollout rolled back, an approval through Slack, an analysis alert and a dashboard's data"
+	@echo "make demo        start the lab and the product; a node recovery, a bad rollout rolled back, an approval through Slack, an analysis alert and a dashboard's data, a service recovered dependencies first"
 	@echo "make test        every check and test suite on a lab of its own"
 	@echo "make lab-up      start the Temporal dev server (UI :8233), the simulated cluster and its HTTP backends"
 	@echo "make lab-down    stop them (Temporal history is kept in .lab/temporal)"

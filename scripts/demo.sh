@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo on the embedded lab, in four acts, all visible in the Temporal UI:
+# The demo on the embedded lab, in five acts, all visible in the Temporal UI:
 #   1. a simulated node running part of a Deployment (behind a PDB) fails; the detector confirms it,
 #      the worker cordons, drains, replaces it and verifies the workload;
 #   2. a bad rollout crash-loops and is rolled back;
@@ -8,7 +8,10 @@
 #      app as Slack would send it, lets the recovery resume; the card is edited in place;
 #   4. see and analyse: the lab's Prometheus scrapes the product; a real HTTP backend made to fail
 #      is found by the analysis (its error rate) and alerted, then clears; the Recovery dashboard's
-#      queries are shown with their data.
+#      queries are shown with their data;
+#   5. service recovery, dependencies first: a database behind an API is rolled out to a crashing
+#      image, the API (which calls it) fails its checks, and the API's recovery recovers the
+#      database first (joining its recovery), then verifies the API.
 # `scripts/demo.sh stop` stops the demo's processes; `scripts/demo.sh click approve <target>`
 # clicks a button of a recovery's card. Ports: SLACK_PORT (the Slack app, default 3000) and
 # SLACK_STANDIN_PORT (the stand-in's Web API, default 3001), besides the lab's.
@@ -76,6 +79,9 @@ data:
   workload.confirmation_window: "10"
   workload.stable_window: "15"
   workload.rollback_requires_approval: "false"
+  service.check_interval: "5"
+  service.failure_threshold: "1"
+  service.stable_window: "5"
 YAML
 # Act 4's analysis: the error-rate rule over the lab's backends in namespace demo, every 10 s, over
 # 20 s windows (the defaults, 30 s and 5 min, are for real clusters).
@@ -268,6 +274,60 @@ log "rolled back (error rate 0): the finding clears and the alert resolves"
 kubectl -n demo patch deployment api --type merge \
   -p '{"spec":{"template":{"metadata":{"annotations":{"lab.self-healing.io/error-rate":"0"}}}}}' >/dev/null
 cli watch "$alert" || true
+log "service recovery, dependencies first: demo/orders (a real HTTP backend) calls demo/orders-db on every request"
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: orders-db, namespace: demo }
+spec:
+  replicas: 1
+  strategy: { type: Recreate }
+  selector: { matchLabels: { app: orders-db } }
+  template:
+    metadata: { labels: { app: orders-db, lab.self-healing.io/backend: "true" } }
+    spec:
+      containers: [{ name: orders-db, image: registry.lab/shop/web:1.0 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: orders-db, namespace: demo }
+spec: { selector: { app: orders-db }, ports: [{ name: http, port: 80 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: orders, namespace: demo }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: orders } }
+  template:
+    metadata:
+      labels: { app: orders, lab.self-healing.io/backend: "true" }
+      annotations: { lab.self-healing.io/upstream: orders-db }
+    spec:
+      containers: [{ name: orders, image: registry.lab/shop/web:1.0 }]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: orders
+  namespace: demo
+  annotations:
+    self-healing.temporal.io/depends-on: orders-db
+    self-healing.temporal.io/check-path: /healthz
+spec: { selector: { app: orders }, ports: [{ name: http, port: 80 }] }
+YAML
+kubectl -n demo rollout status deployment/orders-db --timeout=120s >&2
+kubectl -n demo rollout status deployment/orders --timeout=120s >&2
+log "a bad rollout of demo/orders-db: it crash-loops, has no ready endpoint, and demo/orders answers 503"
+kubectl -n demo set image deployment/orders-db orders-db=registry.lab/shop/web:1.1 >/dev/null
+log "the detector finds both; the recovery of demo/orders recovers demo/orders-db first (joining its recovery), then verifies demo/orders:"
+for _ in $(seq 1 60); do
+  if cli watch Service/demo/orders 2>/dev/null; then break; fi
+  sleep 2
+done
+cli status Service/demo/orders | grep -E '"(phase|step)"|dependenc|joined|started the recovery|verified' >&2 || true
+kubectl -n demo get deployment orders-db -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
+
 cat >&2 <<MSG
 
   Metrics:     worker http://127.0.0.1:9464/metrics (Temporal SDK: :9468), detector :9465, Slack app :9466

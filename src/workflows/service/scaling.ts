@@ -62,6 +62,7 @@ class Scaler {
   private readonly history: number[];
   private changes = 0;
   private lastChange: number | undefined;
+  private lastAction: ScaleStep['action'] | undefined;
 
   constructor(
     private readonly run: ServiceRun,
@@ -128,7 +129,9 @@ class Scaler {
       upThreshold,
       downThreshold,
     });
-    this.run.record(step.why);
+    // A hold after a hold says nothing new: the watch would repeat it every cooldown.
+    if (step.action !== 'hold' || this.lastAction !== 'hold') this.run.record(step.why);
+    this.lastAction = step.action;
     return step;
   }
 
