@@ -11,8 +11,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import { recoveryMetricsSinks } from '../../src/metrics';
-import { createTemporalBudget } from '../../src/activities/budget';
-import { createNotifyActivities } from '../../src/activities/notify';
 import { createRecoveryActivities } from '../../src/activities/recoveries';
 import type { Alert, ServiceRecoveryPolicy, ServiceRecoveryResult } from '../../src/domain';
 import { workflowsPath } from '../../src/worker/create-worker';
@@ -20,6 +18,7 @@ import { disruptionBudgetWorkflowId, serviceRecoveryWorkflowId } from '../../src
 import { serviceRecoveryWorkflow } from '../../src/workflows/service/service-recovery';
 import { FakeServices, NS } from '../support/fake-services';
 import { recordHistory } from '../support/histories';
+import { budgetAndAlertActivities } from '../support/recovery-activities';
 import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'service-recovery-tests';
@@ -58,7 +57,6 @@ const policy: ServiceRecoveryPolicy = {
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  const budget = createTemporalBudget(env.client, taskQueue);
   const activities: Record<string, (...args: never[]) => Promise<unknown>> = {
     ...Object.fromEntries(
       [
@@ -77,25 +75,7 @@ beforeAll(async () => {
       ].map((name) => [name, (...a: never[]) => call(name, a)]),
     ),
     ...createRecoveryActivities(),
-    ...createNotifyActivities({
-      notifier: {
-        notify: async (alert: Alert) => {
-          alerts.push(alert);
-          return [];
-        },
-      },
-    }),
-    requestPermit: async ({
-      scope,
-      budget: id,
-      ...request
-    }: {
-      scope: string;
-      budget: string;
-      holder: string;
-      limit: number;
-    }) => budget.requestPermit(id, scope, request),
-    closedWorkflows: async (ids: string[]) => budget.closedWorkflows(ids),
+    ...budgetAndAlertActivities(env, taskQueue, (alert) => alerts.push(alert)),
   };
   worker = await Worker.create({
     connection: env.nativeConnection,

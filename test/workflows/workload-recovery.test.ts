@@ -6,8 +6,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createTemporalBudget } from '../../src/activities/budget';
-import { createNotifyActivities } from '../../src/activities/notify';
 import type { Alert, Diagnosis, RecoveryPhase, WorkloadRecoveryPolicy } from '../../src/domain';
 import { workflowsPath } from '../../src/worker/create-worker';
 import { disruptionBudgetWorkflowId } from '../../src/workflows/ids';
@@ -15,6 +13,7 @@ import { approveUpdate, budgetStatusQuery, statusQuery } from '../../src/workflo
 import { workloadRecoveryWorkflow } from '../../src/workflows/workload/workload-recovery';
 import type { Cure } from '../support/fake-workload';
 import { FakeWorkload, diagnosisOf, web } from '../support/fake-workload';
+import { budgetAndAlertActivities } from '../support/recovery-activities';
 import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'workload-recovery-tests';
@@ -44,32 +43,12 @@ const recent = { rollbackWindow: '36500 days' } as const;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  const budget = createTemporalBudget(env.client, taskQueue);
   const activities: Record<string, (...args: never[]) => Promise<unknown>> = {
     diagnoseWorkload: (...a) => call('diagnoseWorkload', a),
     remediateWorkload: (...a) => call('remediateWorkload', a),
     workloadHealth: (...a) => call('workloadHealth', a),
     awaitRollout: (...a) => call('awaitRollout', a),
-    // The real notification activities; no routing configured, so alerts reach no channel.
-    ...createNotifyActivities({
-      notifier: {
-        notify: async (alert: Alert) => {
-          alerts.push(alert);
-          return [];
-        },
-      },
-    }),
-    requestPermit: async ({
-      scope,
-      budget: id,
-      ...request
-    }: {
-      scope: string;
-      budget: string;
-      holder: string;
-      limit: number;
-    }) => budget.requestPermit(id, scope, request),
-    closedWorkflows: async (ids: string[]) => budget.closedWorkflows(ids),
+    ...budgetAndAlertActivities(env, taskQueue, (alert) => alerts.push(alert)),
   };
   worker = await Worker.create({
     connection: env.nativeConnection,

@@ -5,14 +5,12 @@
  * its shared dependency once). The graph is read before anything is followed: a cycle is reported
  * naming it, and a dependency that does not exist skips the Service, as a bad annotation does.
  */
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ServiceRecoveryInput, ServiceRecoveryOutcome, ServiceTarget } from '../../domain';
 import { ServiceAnnotations, findCycle, serviceName, serviceTargetKey } from '../../domain';
 import { serviceRecoveryWorkflowId } from '../ids';
-import { kindKey, phaseKey, severityKey, targetKey } from '../search-attributes';
-import { joiner, services } from './proxies';
-import type { ServiceRun, serviceRecoveryWorkflow } from './service-recovery';
+import { recoverAsChild } from './children';
+import { services } from './proxies';
+import type { ServiceRun } from './service-recovery';
 
 /** Outcomes that leave a dependency healthy. */
 const HEALTHY: readonly ServiceRecoveryOutcome[] = ['recovered', 'healed'];
@@ -70,12 +68,11 @@ export async function recoverDependencies(run: ServiceRun): Promise<Record<strin
 }
 
 /** One dependency's recovery: a child, or the one already running, to its end. */
-async function recoverDependency(
+function recoverDependency(
   run: ServiceRun,
   dependency: ServiceTarget,
   reason: ServiceRecoveryInput['reason'],
 ): Promise<ServiceRecoveryOutcome> {
-  const workflowId = serviceRecoveryWorkflowId(dependency);
   const input: ServiceRecoveryInput = {
     service: dependency,
     reason,
@@ -84,37 +81,14 @@ async function recoverDependency(
     policy: run.input.policy,
     requestedBy: [...(run.input.requestedBy ?? []), serviceTargetKey(run.input.service)],
   };
-  try {
-    const child = await startChild<typeof serviceRecoveryWorkflow>('serviceRecoveryWorkflow', {
-      workflowId,
-      args: [input],
-      // A dependency's recovery is worth finishing whatever happens to this one.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: targetKey, value: serviceTargetKey(dependency) },
-        { key: kindKey, value: 'service' },
-        { key: phaseKey, value: 'Detected' },
-        { key: severityKey, value: 'warning' },
-      ],
-    });
-    run.record(`started the recovery of dependency ${serviceName(dependency)} (${workflowId})`);
-    const result = await child.result();
-    run.record(`dependency ${serviceName(dependency)}: ${result.outcome}`);
-    return result.outcome;
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-      run.record(`dependency ${serviceName(dependency)}: its recovery failed: ${String(error)}`);
-      return 'escalated';
-    }
-  }
-  run.record(`joined the recovery of dependency ${serviceName(dependency)} already running (${workflowId})`);
-  const joined = await joiner.awaitRecovery({ workflowId });
-  if (joined.ended !== 'completed') {
-    run.record(`dependency ${serviceName(dependency)}: ${joined.ended}: ${joined.detail}`);
-    // Ended between our start and our join: judge the dependency by its health now.
-    const health = await services.serviceHealth({ service: dependency });
-    return health.healthy ? 'healed' : 'escalated';
-  }
-  run.record(`dependency ${serviceName(dependency)}: ${joined.outcome}`);
-  return joined.outcome;
+  return recoverAsChild(run, {
+    workflowType: 'serviceRecoveryWorkflow',
+    workflowId: serviceRecoveryWorkflowId(dependency),
+    input,
+    kind: 'service',
+    target: serviceTargetKey(dependency),
+    what: `dependency ${serviceName(dependency)}`,
+    judge: async () =>
+      (await services.serviceHealth({ service: dependency })).healthy ? 'healed' : 'escalated',
+  });
 }

@@ -4,8 +4,7 @@
  * design's restart strategy: a rollout restart, up to N attempts a durable timer apart, the Service
  * checked after each. Either way the Service is then verified.
  */
-import { ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { sleep } from '@temporalio/workflow';
 import type {
   PodFailureReason,
   ServiceRecoveryOutcome,
@@ -15,9 +14,8 @@ import type {
 import { formatSelector, workloadTargetKey } from '../../domain';
 import type { WorkloadHealth } from '../../activities';
 import { workloadRecoveryWorkflowId } from '../ids';
-import { kindKey, phaseKey, severityKey, targetKey } from '../search-attributes';
-import type { workloadRecoveryWorkflow } from '../workload/workload-recovery';
-import { joiner, services, workloads } from './proxies';
+import { recoverAsChild } from './children';
+import { services, workloads } from './proxies';
 import type { ServiceRun } from './service-recovery';
 import { verify } from './verification';
 
@@ -69,49 +67,31 @@ export async function restoreWorkload(
   return restarts(run, workload, health);
 }
 
-export async function workloadRecovery(
+export function workloadRecovery(
   run: ServiceRun,
   workload: WorkloadTarget,
   failing: { pod: string; reason: PodFailureReason },
 ): Promise<ServiceRecoveryOutcome> {
-  const workflowId = workloadRecoveryWorkflowId(workload);
   run.enter('Remediating', `recover ${label(workload)}: pod ${failing.pod} ${failing.reason}`);
-  try {
-    const child = await startChild<typeof workloadRecoveryWorkflow>('workloadRecoveryWorkflow', {
-      workflowId,
-      args: [
-        {
-          workload,
-          pod: failing.pod,
-          reason: failing.reason,
-          message: `behind ${run.name}`,
-          detectedAt: new Date().toISOString(),
-          policy: run.input.policy.workload,
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: targetKey, value: workloadTargetKey(workload) },
-        { key: kindKey, value: 'workload' },
-        { key: phaseKey, value: 'Detected' },
-        { key: severityKey, value: 'warning' },
-      ],
-    });
-    run.record(`started the recovery of ${label(workload)} (${workflowId})`);
-    const result = await child.result();
-    run.record(`${label(workload)}: ${result.outcome}${result.strategy ? ` (${result.strategy})` : ''}`);
-    return result.outcome;
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-      run.record(`the recovery of ${label(workload)} failed: ${String(error)}`);
-      return 'escalated';
-    }
-  }
-  run.record(`joined the recovery of ${label(workload)} already running (${workflowId})`);
-  const joined = await joiner.awaitRecovery({ workflowId });
-  if (joined.ended === 'completed') return joined.outcome;
-  const health = await workloads.workloadHealth({ workload });
-  return health.rolloutComplete && health.failingPods.length === 0 ? 'healed' : 'escalated';
+  return recoverAsChild(run, {
+    workflowType: 'workloadRecoveryWorkflow',
+    workflowId: workloadRecoveryWorkflowId(workload),
+    input: {
+      workload,
+      pod: failing.pod,
+      reason: failing.reason,
+      message: `behind ${run.name}`,
+      detectedAt: new Date().toISOString(),
+      policy: run.input.policy.workload,
+    },
+    kind: 'workload',
+    target: workloadTargetKey(workload),
+    what: label(workload),
+    judge: async () => {
+      const health = await workloads.workloadHealth({ workload });
+      return health.rolloutComplete && health.failingPods.length === 0 ? 'healed' : 'escalated';
+    },
+  });
 }
 
 /** The design's restart strategy: N rollout restarts a durable timer apart, the Service checked after each. */

@@ -1,0 +1,38 @@
+/**
+ * The activities every time-skipping recovery suite registers besides its own fakes: the real
+ * notification activities (alerts collected, no channel configured) and the real disruption
+ * budget's permit requests on the suite's task queue.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTemporalBudget } from '../../src/activities/budget';
+import { createNotifyActivities } from '../../src/activities/notify';
+import type { Alert } from '../../src/domain';
+
+export function budgetAndAlertActivities(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  onAlert: (alert: Alert) => void,
+): Record<string, (...args: never[]) => Promise<unknown>> {
+  const budget = createTemporalBudget(env.client, taskQueue);
+  return {
+    ...createNotifyActivities({
+      notifier: {
+        notify: async (alert: Alert) => {
+          onAlert(alert);
+          return [];
+        },
+      },
+    }),
+    requestPermit: async ({
+      scope,
+      budget: id,
+      ...request
+    }: {
+      scope: string;
+      budget: string;
+      holder: string;
+      limit: number;
+    }) => budget.requestPermit(id, scope, request),
+    closedWorkflows: async (ids: string[]) => budget.closedWorkflows(ids),
+  };
+}
