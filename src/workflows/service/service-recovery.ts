@@ -119,8 +119,11 @@ class ServiceRecovery extends Recovery<ServiceRecoveryResult> implements Service
     if (view.spec.failover) return failover(this, view.spec.failover);
     if (performanceReason && health.healthy) {
       if (view.spec.scaling) return scale(this, view.spec.scaling);
-      return this.report(
-        `${this.name} is reachable but ${this.input.message ?? this.input.reason}; scaling is not enabled on it (annotation self-healing.temporal.io/scaling)`,
+      // The analysis alert of the finding already calls humans: a second call would be noise.
+      return this.finish(
+        'Skipped',
+        'skipped',
+        `${this.name} is reachable but ${this.input.message ?? this.input.reason}; no strategy applies without scaling (annotation self-healing.temporal.io/scaling); the analysis alert carries it`,
       );
     }
     return recoverWorkload(this);
