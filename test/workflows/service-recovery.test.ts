@@ -282,6 +282,16 @@ describe('scaling strategy', () => {
     expect(cluster.callsOf('scaleWorkload')).toEqual([]);
   });
 
+  test('a slow Service that did not opt in to scaling is left to its analysis alert: skipped, nobody called twice', async () => {
+    const { cluster, name } = given();
+    cluster.load = () => 28;
+    cluster.add(name('web'), { replicas: 1 });
+    const result = await recover(name('web'), {}, 'threshold');
+    expect(result.outcome).toBe('skipped');
+    expect(cluster.callsOf('scaleWorkload')).toEqual([]);
+    expect(alerts).toEqual([]);
+  });
+
   test('a workload an HPA manages is left to it: reported, its replicas untouched', async () => {
     const { cluster, name } = given();
     cluster.load = () => 28;
