@@ -86,6 +86,20 @@ describe('replay of recorded histories', () => {
     ]);
   });
 
+  it('replays Service recoveries: dependencies first, restarted, scaled, failed over, on the lab and time-skipping', async () => {
+    const recoveries = await histories('service-recovery');
+    expect(recoveries.map((h) => h.workflowId).sort()).toEqual([
+      'service-recovery-dependencies-first.json',
+      'service-recovery-e2e-dependency.json',
+      'service-recovery-e2e-failover.json',
+      'service-recovery-e2e-scaled.json',
+      'service-recovery-failed-over.json',
+      'service-recovery-restarted.json',
+      'service-recovery-scaled.json',
+    ]);
+    expect(await replayErrors(workflowsPath, 'service-recovery')).toEqual([]);
+  });
+
   it('replays an analysis finding routed as an alert and cleared', async () => {
     const alerts = await histories('analysis-alert');
     expect(alerts.map((h) => h.workflowId)).toEqual(['analysis-alert-cleared.json']);
