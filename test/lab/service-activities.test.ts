@@ -75,7 +75,14 @@ beforeAll(async () => {
   );
   // No spec.selector: the suite writes the Service's EndpointSlice itself, FQDN as the lab backends'
   // (the API rejects loopback addresses in IPv4 slices).
-  await createService('web', {}, { [ServiceAnnotations.dependsOn]: 'cache, missing, bad' });
+  await createService(
+    'web',
+    {},
+    {
+      [ServiceAnnotations.dependsOn]: 'cache, missing, bad',
+      [ServiceAnnotations.checkPath]: '/healthz',
+    },
+  );
   await discovery.createNamespacedEndpointSlice({
     namespace,
     body: {
@@ -235,7 +242,10 @@ describe('checkConnectivity and serviceHealth', () => {
       [ServiceAnnotations.checkStatus]: '204',
     });
     expect((await run(activities.checkConnectivity, { service: web })).passed).toBe(1);
-    await annotate('web', { [ServiceAnnotations.checkPath]: null, [ServiceAnnotations.checkStatus]: null });
+    await annotate('web', {
+      [ServiceAnnotations.checkPath]: '/healthz',
+      [ServiceAnnotations.checkStatus]: null,
+    });
   });
 
   it('is unhealthy with no ready endpoint, and when the Service is gone', async () => {
