@@ -781,6 +781,49 @@ ${table([
       ];
     }),
 ])}
+
+## What the runs showed
+
+**At the default \`api_max_concurrency\` (10) the incident never ends: the worker deadlocks.** The
+worker runs at most \`api_max_concurrency\` activities at once (src/worker/main.ts →
+\`maxConcurrentActivityTaskExecutions\`). A dependent's recovery that finds its dependency's recovery
+already running joins it with the \`awaitRecovery\` activity (src/workflows/service/dependencies.ts,
+src/activities/recoveries.ts), which holds its slot as long as that recovery takes (start-to-close
+6 h, heartbeating). Run of 2026-12-01 07:00 on this machine, same product code, the product default 10: the 41
+recoveries started as they should (5–10 s after the failure), then nothing closed in 3.5 minutes and
+the root was never rolled back; the worker's \`temporal_worker_task_slots_used{worker_type="ActivityWorker"}\`
+was 10 (available 0); of the 40 dependents' recoveries 10 had \`awaitRecovery\` *Started*, 12 had it
+*Scheduled*, 14 had \`serviceHealth\` and 3 \`dependencyGraph\` *Scheduled*; \`service-recovery/shop/db\`
+(its own join of the workload recovery) and \`workload-recovery/Deployment/shop/db\` (\`remediateWorkload\`)
+had one activity each *Scheduled* for over a minute, never started. The run was stopped there. Any
+ten dependents of one failing Service do this, on one worker; the figures above are therefore with
+\`api_max_concurrency: 100\`, which only moves the limit (100 joining dependents would deadlock the
+same way). The fix belongs in the product: a join that does not hold an activity slot while it waits
+(waiting in the workflow, or short polling activities), or joins on a task queue of their own.
+
+**The time to "every affected Service verified" is the error-rate window, not the recovery.** The
+root was rolled back and Ready in ${x.rootReadySeconds ?? '—'} s and its recovery closed \`Recovered\` soon after, but
+the dependents' verifications kept failing on *performance*: the default \`analysis.error_rate_query\`
+is a \`rate(…[5m])\`, and the 503s a dependent answered during the outage (4–5 of its checks) keep its
+error rate over the 5 % threshold until they leave the window (in run of 07:06, \`c04-1\`'s
+verification read "error rate 9.4 % >= 5 %" at 07:10:38 and "8 %" at 07:11:03, two minutes after it
+answered 200 again; the analysis layer also fired \`error_rate … threshold\` on the dependents, which
+went as evidence onto their running recoveries). So the dependents close 4–5.5 minutes after the
+outage whatever the recovery does, and with \`recovery_timeout\` at its default 300 s a slightly
+longer outage would escalate recoveries that in fact succeeded. The same benchmark with both analysis queries over \`[20s]\`
+(\`BENCH_CONFIG_ANALYSIS__ERROR_RATE_QUERY\` / \`…RESPONSE_TIME_QUERY\`, as in
+test/lab/service-recovery-e2e.test.ts; run of 2026-12-01 07:16, same machine and code): every affected
+Service verified **56.6 s** after the failure (root Ready at 19.9 s, its recovery closed at 36.3 s;
+the 40 dependents closed at p50 24.8 s, max 56.6 s: 25 \`healed\`, their dependency being healthy again
+by the time they looked, 15 \`recovered\` by dependencies), again 41 runs for 41 Services, none twice,
+none for an unaffected Service, one workload recovery; at most 47 of the 100 activity slots in use;
+checks 40.2/s steady, 40/s during (155 failed); detector RSS 160 MiB before, during and after.
+
+**The checker's load stays at its configured rate.** ${steady.perSecond} checks/s at steady state (${x.members} Services every
+${r.config['service.check_interval']} s), ${during.perSecond}/s over the incident (peaks of a 2-s sample are phases of the Services'
+timers bunching, not extra checks), and failed checks do not make the detector check more often. In this
+run the detector's RSS rose by ${round(during.rssMb.max - steady.rssMb.median)} MiB during the incident (${x.allRecoveredSeconds ?? '—'} s of it) and had not come down
+a minute later (after: ${settle.rssMb.median} MiB); in the 57-s run of 07:16 it did not rise.
 `;
 }
 
