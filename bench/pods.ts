@@ -50,6 +50,8 @@ import {
   table,
   verdict,
   waitForLog,
+  waitForWorker,
+  waitUntil,
 } from './support';
 
 // ---------------------------------------------------------------------------------------------
@@ -158,44 +160,6 @@ async function setUpWorkloads(): Promise<{ seconds: number; pods: number }> {
   const seconds = round((Date.now() - started) / 1000);
   log(`${want} pods Ready after ${seconds} s`);
   return { seconds, pods: want };
-}
-
-async function waitUntil(
-  what: string,
-  timeoutSeconds: number,
-  check: () => Promise<{ done: boolean; progress: string }>,
-  everyMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let lastLogged = Date.now();
-  for (;;) {
-    const { done, progress } = await check();
-    if (done) return;
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached after ${timeoutSeconds} s (${progress})`);
-    if (Date.now() - lastLogged > 30_000) {
-      log(`${what}: ${progress}`);
-      lastLogged = Date.now();
-    }
-    await sleep(everyMs);
-  }
-}
-
-async function waitForWorker(client: Client, worker: ChildProcess): Promise<void> {
-  await waitUntil(
-    'the worker polls its task queue',
-    120,
-    async () => {
-      if (worker.exitCode !== null) throw new Error('the worker exited; see its log');
-      const { pollers } = await client.workflowService.describeTaskQueue({
-        namespace: 'default',
-        taskQueue: { name: TASK_QUEUE, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      return { done: pollers.length > 0, progress: 'no poller yet' };
-    },
-    500,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -830,7 +794,7 @@ async function main(): Promise<void> {
       ...reportFlags(),
     ]);
     await waitForLog(settings.stateDir, 'detector', 'detector started', 60_000);
-    await waitForWorker(client, worker);
+    await waitForWorker(client, TASK_QUEUE, worker);
     await sleep(10_000);
     const rssAtStart = rssMb(detector.pid);
     const stormResult = keep('storm', await storm(client, detector, 'detector'));

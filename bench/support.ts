@@ -12,6 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { loadLabKubeConfig, sleep } from '../tools/sim';
 import { samplesOf } from '../tools/sim/prometheus';
 
@@ -108,6 +109,46 @@ export function rssMb(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Polls `check` every `everyMs` until done; throws after `timeoutSeconds`, logs progress every 30 s. */
+export async function waitUntil(
+  what: string,
+  timeoutSeconds: number,
+  check: () => Promise<{ done: boolean; progress: string }>,
+  everyMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let lastLogged = Date.now();
+  for (;;) {
+    const { done, progress } = await check();
+    if (done) return;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached after ${timeoutSeconds} s (${progress})`);
+    if (Date.now() - lastLogged > 30_000) {
+      log(`${what}: ${progress}`);
+      lastLogged = Date.now();
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Waits until `worker` polls `taskQueue` for workflow tasks. */
+export async function waitForWorker(client: Client, taskQueue: string, worker: ChildProcess): Promise<void> {
+  await waitUntil(
+    'the worker polls its task queue',
+    120,
+    async () => {
+      if (worker.exitCode !== null) throw new Error('the worker exited; see its log');
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return { done: pollers.length > 0, progress: 'no poller yet' };
+    },
+    500,
+  );
 }
 
 export async function waitForLog(
