@@ -1,38 +1,37 @@
 /**
  * Joining a recovery another caller started: a Service recovery that needs a dependency (or its own
- * workload) recovered while the detector or another recovery already runs that recovery waits for
- * it to end instead of starting a second one. Uses the worker's own Temporal client.
+ * workload) recovered while the detector or another recovery already runs that recovery looks up,
+ * now and then, whether that run has ended and how, instead of starting a second one. A quick
+ * look, not a wait: a wait inside an activity would hold one of the worker's activity slots for as
+ * long as the other recovery takes, and ten dependents joining one dependency would hold them all
+ * (the dependency's own activities then never run). Uses the worker's own Temporal client.
  */
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ServiceRecoveryOutcome } from '../domain';
 
-/** How a joined recovery ended: its result, or why there is none. */
+/** Where a joined recovery stands: running, its outcome, or why there is none. */
 export type JoinedRecovery =
+  | { state: 'running' }
   /** Service and workload recoveries end with the same outcomes. */
-  { ended: 'completed'; outcome: ServiceRecoveryOutcome } | { ended: 'failed' | 'not-found'; detail: string };
-
-const HEARTBEAT_MS = 10_000;
+  | { state: 'completed'; outcome: ServiceRecoveryOutcome }
+  | { state: 'failed' | 'not-found'; detail: string };
 
 export function createRecoveryActivities() {
   return {
-    /** Waits for the run of `workflowId` that is running now to end; heartbeats while it runs. */
-    async awaitRecovery({ workflowId }: { workflowId: string }): Promise<JoinedRecovery> {
-      const context = Context.current();
-      const beat = setInterval(() => heartbeat(), HEARTBEAT_MS);
+    /** Where the latest run of `workflowId` stands. */
+    async recoveryOutcome({ workflowId }: { workflowId: string }): Promise<JoinedRecovery> {
+      const handle = Context.current().client.workflow.getHandle(workflowId);
       try {
-        const result = context.client.workflow.getHandle(workflowId).result();
-        const ended = (await Promise.race([result, context.cancelled])) as {
-          outcome: ServiceRecoveryOutcome;
-        };
-        return { ended: 'completed', outcome: ended.outcome };
+        const { status } = await handle.describe();
+        if (status.name === 'RUNNING') return { state: 'running' };
+        const result = (await handle.result()) as { outcome: ServiceRecoveryOutcome };
+        return { state: 'completed', outcome: result.outcome };
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return { ended: 'not-found', detail: error.message };
+        if (error instanceof WorkflowNotFoundError) return { state: 'not-found', detail: error.message };
         if (error instanceof WorkflowFailedError)
-          return { ended: 'failed', detail: error.cause?.message ?? error.message };
+          return { state: 'failed', detail: error.cause?.message ?? error.message };
         throw error;
-      } finally {
-        clearInterval(beat);
       }
     },
   };

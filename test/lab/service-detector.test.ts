@@ -89,7 +89,11 @@ beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await core.createNamespacedService({
     namespace,
-    body: { metadata: { name: 'web' }, spec: { ports: [{ name: 'http', port: 80, targetPort: port }] } },
+    body: {
+      // Opted in to the HTTP check: a Service without a check annotation is judged by its ready endpoints.
+      metadata: { name: 'web', annotations: { 'self-healing.temporal.io/check-path': '/healthz' } },
+      spec: { ports: [{ name: 'http', port: 80, targetPort: port }] },
+    },
   });
   await discovery.createNamespacedEndpointSlice({ namespace, body: endpointSlice(true) });
   detector = createDetector({

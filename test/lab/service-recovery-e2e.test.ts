@@ -212,6 +212,14 @@ test('a Service whose dependency is down: the dependency is recovered first, the
     const d = await apps.readNamespacedDeployment({ name: 'db', namespace: lab.namespace });
     expect(d.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
     expect((await readyEndpointPods('api')).length).toBeGreaterThan(0);
+    // Every action is told on the Service, where `kubectl describe service` shows it.
+    const events = await core.listNamespacedEvent({
+      namespace: lab.namespace,
+      fieldSelector: 'involvedObject.kind=Service,involvedObject.name=api',
+    });
+    expect(events.items.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['SelfHealingDependencies', 'SelfHealingRecovered']),
+    );
   });
 }, 400_000);
 

@@ -5,11 +5,14 @@
  * abandoned, not cancelled, if this recovery ends first: their work is worth finishing.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
 import type { ServiceRecoveryOutcome, TargetKind } from '../../domain';
 import { kindKey, phaseKey, severityKey, targetKey } from '../search-attributes';
 import { joiner } from './proxies';
 import type { ServiceRun } from './service-recovery';
+
+/** Between two looks at a joined recovery. */
+const JOIN_POLL = '10 seconds';
 
 export interface ChildRecovery {
   workflowType: 'serviceRecoveryWorkflow' | 'workloadRecoveryWorkflow';
@@ -50,12 +53,17 @@ export async function recoverAsChild(run: ServiceRun, child: ChildRecovery): Pro
     }
   }
   run.record(`joined the recovery of ${what} already running (${workflowId})`);
-  const joined = await joiner.awaitRecovery({ workflowId });
-  if (joined.ended === 'completed') {
+  let joined = await joiner.recoveryOutcome({ workflowId });
+  // A durable timer between looks: waiting costs no worker slot, however long the other takes.
+  while (joined.state === 'running') {
+    await sleep(JOIN_POLL);
+    joined = await joiner.recoveryOutcome({ workflowId });
+  }
+  if (joined.state === 'completed') {
     run.record(`${what}: ${joined.outcome}`);
     return joined.outcome;
   }
-  // Ended between our start and our join, or failed: judged by how it is now.
-  run.record(`the joined recovery of ${what} ${joined.ended}: ${joined.detail}`);
+  // Ended between our start and our look (a new run may not exist yet), or failed: judged by how it is now.
+  run.record(`the joined recovery of ${what} ${joined.state}: ${joined.detail}`);
   return child.judge();
 }

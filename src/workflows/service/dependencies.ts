@@ -57,6 +57,8 @@ export async function recoverDependencies(run: ServiceRun): Promise<Record<strin
   );
   const byKey: Record<string, ServiceRecoveryOutcome> = {};
   unhealthy.forEach(({ d }, i) => (byKey[serviceTargetKey(d)] = outcomes[i]!));
+  const told = unhealthy.map(({ d }) => `${serviceName(d)} ${byKey[serviceTargetKey(d)]}`).join(', ');
+  await run.tell('Normal', 'SelfHealingDependencies', `dependencies recovered first: ${told}`);
   const failed = unhealthy.filter((_, i) => !HEALTHY.includes(outcomes[i]!));
   if (failed.length > 0)
     run.end(

@@ -90,6 +90,12 @@ async function recoverPrimary(run: ServiceRun, primary: SelectorHealth): Promise
     const failing = health.failingPods[0];
     if (!failing) continue;
     const outcome = await workloadRecovery(run, workload, failing);
+    const name = `${workload.kind} ${workload.namespace}/${workload.name}`;
+    await run.tell(
+      'Normal',
+      'SelfHealingWorkloadRecovery',
+      `the recovery of the primary ${name} ended ${outcome}`,
+    );
     if (outcome !== 'recovered' && outcome !== 'healed')
       run.end(
         await run.escalate(

@@ -58,6 +58,11 @@ export async function restoreWorkload(
   if (failing) {
     run.strategy ??= 'workload';
     const outcome = await workloadRecovery(run, workload, failing);
+    await run.tell(
+      'Normal',
+      'SelfHealingWorkloadRecovery',
+      `the recovery of ${label(workload)} ended ${outcome}`,
+    );
     if (outcome === 'recovered' || outcome === 'healed')
       return verify(run, `the recovery of ${label(workload)} ${outcome}`);
     if (outcome === 'stopped') return run.stop(`the recovery of ${label(workload)} stopped`);
@@ -122,6 +127,11 @@ async function restarts(
     switch (done.outcome) {
       case 'done':
         fingerprint = done.fingerprint;
+        await run.tell(
+          'Normal',
+          'SelfHealingRestarted',
+          `restart ${attempt}/${restartAttempts}: ${done.detail}`,
+        );
         break;
       case 'dry-run':
         return run.finish('Skipped', 'skipped', `dry-run: ${done.detail}`);

@@ -169,6 +169,7 @@ class Scaler {
         this.history.push(step.to);
         this.lastChange = Date.now();
         this.run.enter('Remediating', `${label(this.workload)}: ${step.why}`);
+        await this.run.tell('Normal', 'SelfHealingScaled', `${label(this.workload)}: ${step.why}`);
         return undefined;
       case 'dry-run':
         return this.run.finish('Skipped', 'skipped', `dry-run: ${done.detail}`);

@@ -5,7 +5,7 @@
  * scaling under load, its workload's own recovery, or restarts 30 s apart), then verify by status,
  * connectivity, performance and dependencies. Completed only when verification passes.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type {
   RecoveryPhase,
   RecoveryStatus,
@@ -17,7 +17,7 @@ import type {
 } from '../../domain';
 import { describeProblems, serviceName, serviceTargetKey } from '../../domain';
 import type { ServiceView } from '../../activities';
-import { Recovery, runRecovery } from '../shared/recovery';
+import { Recovery, RecoveryEnded, runRecovery } from '../shared/recovery';
 import { RecoveryState } from '../shared/recovery-state';
 import { recoverDependencies } from './dependencies';
 import { failover } from './failover';
@@ -58,6 +58,8 @@ export interface ServiceRun {
   report(why: string): Promise<ServiceRecoveryResult>;
   stop(why: string): Promise<ServiceRecoveryResult>;
   finish(phase: RecoveryPhase, outcome: ServiceRecoveryOutcome, step: string): ServiceRecoveryResult;
+  /** An Event on the Service, naming this recovery: every action is told where `kubectl describe` shows it. */
+  tell(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
   /** The `services` budget's permit, once per recovery, before its first change. */
   acquirePermit(): Promise<void>;
   approval: Recovery<ServiceRecoveryResult>['approval'];
@@ -94,6 +96,28 @@ class ServiceRecovery extends Recovery<ServiceRecoveryResult> implements Service
   }
 
   async run(): Promise<ServiceRecoveryResult> {
+    let result: ServiceRecoveryResult;
+    try {
+      result = await this.procedure();
+    } catch (error) {
+      if (!(error instanceof RecoveryEnded)) throw error;
+      result = error.result as ServiceRecoveryResult;
+    }
+    if (result.outcome === 'recovered') await this.tell('Normal', 'SelfHealingRecovered', this.state.step);
+    return result;
+  }
+
+  async tell(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const { workflowId } = workflowInfo();
+    await services.recordServiceEvent({
+      service: this.input.service,
+      type,
+      reason,
+      message: `${message} (workflow ${workflowId})`,
+    });
+  }
+
+  private async procedure(): Promise<ServiceRecoveryResult> {
     const { service } = this.input;
     this.enter('Diagnosing', `read ${this.name}: annotations, endpoints, the workloads behind it`);
     const view = await services.inspectService({ service });
@@ -153,6 +177,7 @@ class ServiceRecovery extends Recovery<ServiceRecoveryResult> implements Service
   async escalate(why: string): Promise<ServiceRecoveryResult> {
     this.state.severity = 'critical';
     this.record(`escalated: ${why}`);
+    await this.tell('Warning', 'SelfHealingEscalated', why);
     this.enter('Escalated', `${why}; handed to humans`);
     await this.handToHumans('critical', `${this.name} needs a human`, why);
     return this.result('escalated');
@@ -160,12 +185,14 @@ class ServiceRecovery extends Recovery<ServiceRecoveryResult> implements Service
 
   async report(why: string): Promise<ServiceRecoveryResult> {
     this.record(`reported: ${why}`);
+    await this.tell('Warning', 'SelfHealingReported', why);
     this.enter('Escalated', `${why}; reported to humans`);
     await this.handToHumans(this.state.severity, `${this.name} needs a human`, why);
     return this.result('reported');
   }
 
   async stop(why: string): Promise<ServiceRecoveryResult> {
+    await this.tell('Warning', 'SelfHealingStopped', why);
     await this.alert('warning', `Recovery of ${this.name} stopped`, why);
     return this.finish('Stopped', 'stopped', why);
   }
