@@ -274,7 +274,12 @@ log "rolled back (error rate 0): the finding clears and the alert resolves"
 kubectl -n demo patch deployment api --type merge \
   -p '{"spec":{"template":{"metadata":{"annotations":{"lab.self-healing.io/error-rate":"0"}}}}}' >/dev/null
 cli watch "$alert" || true
+# Act 3 made rollbacks wait for a human; this act's rollback is the product's own again.
+kubectl -n self-healing patch configmap self-healing-config --type merge \
+  -p '{"data":{"workload.rollback_requires_approval":"false"}}' >/dev/null
 log "service recovery, dependencies first: demo/orders (a real HTTP backend) calls demo/orders-db on every request"
+# New each run, as cart is: an earlier run's rollback would put orders-db in its cooldown.
+kubectl -n demo delete deployment orders orders-db --ignore-not-found --wait >/dev/null
 kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: apps/v1
 kind: Deployment
