@@ -337,6 +337,19 @@ describe('failover strategy', () => {
     expect(cluster.callsOf('switchServiceSelector')).toEqual([]);
   });
 
+  test('a side whose selector matches no pod: an Event naming it, the Service skipped, traffic not switched', async () => {
+    const { cluster, name } = given();
+    cluster.sideHealth = (side) =>
+      side === 'secondary' ? { pods: 0, ready: 0, workloads: [] } : { pods: 1, ready: 0, workloads: [] };
+    cluster.add(name('db'), { failover });
+    const result = await recover(name('db'));
+    expect(result.outcome).toBe('skipped');
+    expect(cluster.callsOf('recordServiceEvent').map((c) => c.detail)).toEqual([
+      'SelfHealingInvalidAnnotation: not recovered: self-healing.temporal.io/failover-secondary="app=db,role=secondary" matches no pod',
+    ]);
+    expect(cluster.callsOf('switchServiceSelector')).toEqual([]);
+  });
+
   test('a primary that never stays healthy for the window keeps traffic on the secondary and escalates', async () => {
     const { cluster, name } = given();
     cluster.sideHealth = (side, look) =>

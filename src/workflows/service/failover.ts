@@ -8,7 +8,7 @@
 import { sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { FailoverSpec, Selector, ServiceRecoveryResult } from '../../domain';
-import { formatSelector } from '../../domain';
+import { ServiceAnnotations, formatSelector } from '../../domain';
 import type { SelectorHealth } from '../../activities';
 import { restoreWorkload, workloadRecovery } from './own-workload';
 import { services, workloads } from './proxies';
@@ -32,6 +32,16 @@ export async function failover(run: ServiceRun, spec: FailoverSpec): Promise<Ser
   run.record(
     `${describe('primary', spec.primary, primary)}; ${describe('secondary', spec.secondary, secondary)}`,
   );
+  const empty = [
+    ...(primary.pods === 0
+      ? [`${ServiceAnnotations.failoverPrimary}="${formatSelector(spec.primary)}"`]
+      : []),
+    ...(secondary.pods === 0
+      ? [`${ServiceAnnotations.failoverSecondary}="${formatSelector(spec.secondary)}"`]
+      : []),
+  ];
+  // A side that selects no pod at all is a mistake in the annotation, not an outage: never guessed at.
+  if (empty.length > 0) return skipMisdeclared(run, empty);
   if ((run.view.failoverActive ?? 'primary') === 'primary') {
     if (healthy(primary)) {
       // The primary's pods are Ready and yet the Service fails: not a case for failover.
@@ -59,6 +69,17 @@ export async function failover(run: ServiceRun, spec: FailoverSpec): Promise<Ser
     );
   await switchTo(run, 'primary', spec.primary);
   return verify(run, `failover to the secondary and back to the primary after ${window} healthy`);
+}
+
+async function skipMisdeclared(run: ServiceRun, empty: string[]): Promise<ServiceRecoveryResult> {
+  const problem = `${empty.join(' and ')} ${empty.length > 1 ? 'match' : 'matches'} no pod`;
+  await services.recordServiceEvent({
+    service: run.input.service,
+    type: 'Warning',
+    reason: 'SelfHealingInvalidAnnotation',
+    message: `not recovered: ${problem}`,
+  });
+  return run.finish('Skipped', 'skipped', `${run.name}: ${problem}`);
 }
 
 async function switchTo(run: ServiceRun, to: 'primary' | 'secondary', selector: Selector): Promise<void> {
