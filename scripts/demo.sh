@@ -61,10 +61,22 @@ esac
 source "$STATE_DIR/env"
 kubectl() { "$(scripts/lab/build-k8s.sh)/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
 cli() { node dist/starter/main.js "$@"; }
+# watch_new <target>: waits for the recovery of <target> this run started (an earlier run's, ended,
+# stays the latest under the same workflow ID until then), then follows it to its end.
+watch_new() {
+  for _ in $(seq 1 90); do
+    cli list 2>/dev/null | grep -qE "(^|[[:space:]])$1([[:space:]]|$)" && break
+    sleep 2
+  done
+  cli watch "$1" || true
+}
 ui="http://127.0.0.1:$TEMPORAL_UI_PORT"
 
 log "configuring fast demo timings (ConfigMap self-healing/self-healing-config)"
 kubectl create namespace self-healing --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+# Created afresh: an earlier run's patches (act 3's approvals) would survive `kubectl apply`, whose
+# three-way merge leaves a key alone when the last applied value did not change.
+kubectl -n self-healing delete configmap self-healing-config --ignore-not-found >/dev/null
 kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: v1
 kind: ConfigMap
@@ -197,10 +209,7 @@ shop_like shop 2
 kubectl -n demo rollout status deployment/shop --timeout=120s >&2
 kubectl -n demo set image deployment/shop shop=registry.lab/shop/web:1.1 >/dev/null
 log "the bad rollout crash-loops; the detector confirms it, the recovery diagnoses and rolls it back:"
-for _ in $(seq 1 60); do
-  if cli watch Deployment/demo/shop 2>/dev/null; then break; fi
-  sleep 2
-done
+watch_new Deployment/demo/shop
 cli status Deployment/demo/shop | grep -E '"(phase|step)"|rolled back|log \(' >&2 || true
 kubectl -n demo rollout history deployment/shop >&2
 kubectl -n demo get deployment shop -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
@@ -326,10 +335,7 @@ kubectl -n demo rollout status deployment/orders --timeout=120s >&2
 log "a bad rollout of demo/orders-db: it crash-loops, has no ready endpoint, and demo/orders answers 503"
 kubectl -n demo set image deployment/orders-db orders-db=registry.lab/shop/web:1.1 >/dev/null
 log "the detector finds both; the recovery of demo/orders recovers demo/orders-db first (joining its recovery), then verifies demo/orders:"
-for _ in $(seq 1 60); do
-  if cli watch Service/demo/orders 2>/dev/null; then break; fi
-  sleep 2
-done
+watch_new Service/demo/orders
 cli status Service/demo/orders | grep -E '"(phase|step)"|dependenc|joined|started the recovery|verified' >&2 || true
 kubectl -n demo get deployment orders-db -o jsonpath='{.spec.template.spec.containers[0].image}{"\n"}' >&2
 
