@@ -205,6 +205,8 @@ cli status "$node"
 kubectl get nodes >&2
 kubectl -n demo get pods -o wide >&2
 log "workload recovery: demo/shop runs registry.lab/shop/web:1.0; a rollout to 1.1 (an image that panics)"
+# New each run, as cart is: an earlier run's rollback would put it in its cooldown.
+kubectl -n demo delete deployment shop --ignore-not-found --wait >/dev/null
 shop_like shop 2
 kubectl -n demo rollout status deployment/shop --timeout=120s >&2
 kubectl -n demo set image deployment/shop shop=registry.lab/shop/web:1.1 >/dev/null

@@ -54,7 +54,7 @@ export async function restoreWorkload(
       'skipped',
       `${label(workload)} is opted out (${health.management.optedOut})`,
     );
-  const failing = health.failingPods[0];
+  const failing = await specificFailure(workload, health);
   if (failing) {
     run.strategy ??= 'workload';
     const outcome = await workloadRecovery(run, workload, failing);
@@ -97,6 +97,27 @@ export function workloadRecovery(
       return health.rolloutComplete && health.failingPods.length === 0 ? 'healed' : 'escalated';
     },
   });
+}
+
+/** Looks while a pod is only NotReady: between two crashes a crash-looping pod shows no more. */
+const LOOKS = 3;
+const LOOK_APART = '5 seconds';
+
+/**
+ * The most specific failure of the workload's pods. A pod caught between two crashes of a crash
+ * loop shows only "not Ready"; judged on that, its recovery would evict it instead of rolling back
+ * the rollout that crashes it. So a NotReady alone is looked at again, a few seconds apart.
+ */
+async function specificFailure(
+  workload: WorkloadTarget,
+  health: WorkloadHealth,
+): Promise<WorkloadHealth['failingPods'][number] | undefined> {
+  let failing = health.failingPods[0];
+  for (let look = 1; look < LOOKS && failing?.reason === 'NotReady'; look++) {
+    await sleep(LOOK_APART);
+    failing = (await workloads.workloadHealth({ workload })).failingPods[0] ?? failing;
+  }
+  return failing;
 }
 
 /** The design's restart strategy: N rollout restarts a durable timer apart, the Service checked after each. */
