@@ -65,7 +65,10 @@ cli() { node dist/starter/main.js "$@"; }
 # stays the latest under the same workflow ID until then), then follows it to its end.
 watch_new() {
   for _ in $(seq 1 90); do
-    cli list 2>/dev/null | grep -qE "(^|[[:space:]])$1([[:space:]]|$)" && break
+    # Running and not yet at a final phase: an earlier run's escalated recovery runs on while its
+    # escalation ladder calls people, and must not be mistaken for this run's.
+    cli list 2>/dev/null | grep -E "(^|[[:space:]])$1([[:space:]]|$)" |
+      grep -qvE "[[:space:]](Recovered|Skipped|Stopped|Escalated)([[:space:]]|$)" && break
     sleep 2
   done
   cli watch "$1" || true
