@@ -20,6 +20,7 @@ import { registerSearchAttributes } from '../../src/starter/register-search-attr
 import { disruptionBudgetWorkflowId, workloadRecoveryWorkflowId } from '../../src/workflows/ids';
 import { statusQuery } from '../../src/workflows/messages';
 import { devServerAddress } from '../support/lab';
+import { createOwnNodes } from '../support/lab-product';
 import { dashboardQueries } from '../support/dashboards';
 import { announceTargets, freePort, promQuery, scrape, total, withdrawTargets } from '../support/metrics';
 import type { ProductProcess } from '../support/processes';
@@ -30,7 +31,7 @@ import {
   stopAllProductProcesses,
   waitForWorkerPolling,
 } from '../support/processes';
-import { conditionOf, createSimNode, loadLabKubeConfig, readNodeOrUndefined, waitFor } from '../../tools/sim';
+import { loadLabKubeConfig, waitFor } from '../../tools/sim';
 
 const runId = randomUUID().slice(0, 8);
 const taskQueue = `workload-e2e-${runId}`;
@@ -87,7 +88,7 @@ beforeAll(async () => {
   await registerSearchAttributes(connection, 'default');
   for (const name of [namespace, configNamespace])
     await core.createNamespace({ body: { metadata: { name } } });
-  await createOwnNodes();
+  await createOwnNodes(kc, ownNodes, runLabel, runId);
   await core.createNamespacedConfigMap({
     namespace: configNamespace,
     body: { metadata: { name: 'self-healing-config' }, data: config },
@@ -145,28 +146,6 @@ afterAll(async () => {
   for (const name of ownNodes) await core?.deleteNode({ name }).catch(() => undefined);
   await connection?.close();
 }, 120_000);
-
-async function createOwnNodes(): Promise<void> {
-  for (const name of ownNodes) {
-    await createSimNode(kc, name);
-    await core.patchNode(
-      {
-        name,
-        body: {
-          metadata: { labels: { [runLabel]: runId } },
-          spec: { taints: [{ key: runLabel, value: runId, effect: 'NoSchedule' }] },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-  await waitFor(
-    `nodes ${ownNodes.join(', ')} Ready`,
-    () => Promise.all(ownNodes.map((name) => readNodeOrUndefined(kc, name))),
-    (found) => found.every((n) => conditionOf(n, 'Ready')?.status === 'True'),
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
-}
 
 async function terminate(workflowId: string): Promise<void> {
   try {

@@ -148,7 +148,8 @@ export async function startLabProduct(
   };
 }
 
-async function createOwnNodes(
+/** Creates simulated nodes labelled and tainted for one run, and waits for them to be Ready. */
+export async function createOwnNodes(
   kc: KubeConfig,
   names: string[],
   runLabel: string,

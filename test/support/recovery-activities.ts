@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTemporalBudget } from '../../src/activities/budget';
 import { createNotifyActivities } from '../../src/activities/notify';
 import type { Alert } from '../../src/domain';
+import { teardownTimeSkippingEnv } from './temporal';
 
 export function budgetAndAlertActivities(
   env: TestWorkflowEnvironment,
@@ -35,4 +36,23 @@ export function budgetAndAlertActivities(
     }) => budget.requestPermit(id, scope, request),
     closedWorkflows: async (ids: string[]) => budget.closedWorkflows(ids),
   };
+}
+
+/**
+ * Ends a time-skipping recovery suite: its disruption budget (which outlives the tests) first,
+ * then the worker, then the test server.
+ */
+export async function endRecoverySuite(
+  env: TestWorkflowEnvironment | undefined,
+  budgetWorkflowId: string,
+  worker: { shutdown(): void } | undefined,
+  running: Promise<void> | undefined,
+): Promise<void> {
+  await env?.client.workflow
+    .getHandle(budgetWorkflowId)
+    .terminate('suite over')
+    .catch(() => undefined);
+  worker?.shutdown();
+  await running;
+  await teardownTimeSkippingEnv(env);
 }

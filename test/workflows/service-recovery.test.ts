@@ -18,8 +18,8 @@ import { disruptionBudgetWorkflowId, serviceRecoveryWorkflowId } from '../../src
 import { serviceRecoveryWorkflow } from '../../src/workflows/service/service-recovery';
 import { FakeServices, NS } from '../support/fake-services';
 import { recordHistory } from '../support/histories';
-import { budgetAndAlertActivities } from '../support/recovery-activities';
-import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
+import { budgetAndAlertActivities, endRecoverySuite } from '../support/recovery-activities';
+import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'service-recovery-tests';
 let env: TestWorkflowEnvironment;
@@ -92,15 +92,7 @@ function call(name: string, args: unknown[]): Promise<unknown> {
   return fns[name]!(...args);
 }
 
-afterAll(async () => {
-  await env?.client.workflow
-    .getHandle(disruptionBudgetWorkflowId('services', taskQueue))
-    .terminate('suite over')
-    .catch(() => undefined);
-  worker?.shutdown();
-  await running;
-  await teardownTimeSkippingEnv(env);
-});
+afterAll(() => endRecoverySuite(env, disruptionBudgetWorkflowId('services', taskQueue), worker, running));
 
 const started: WorkflowHandle[] = [];
 afterEach(async () => {

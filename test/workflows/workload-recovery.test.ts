@@ -13,8 +13,8 @@ import { approveUpdate, budgetStatusQuery, statusQuery } from '../../src/workflo
 import { workloadRecoveryWorkflow } from '../../src/workflows/workload/workload-recovery';
 import type { Cure } from '../support/fake-workload';
 import { FakeWorkload, diagnosisOf, web } from '../support/fake-workload';
-import { budgetAndAlertActivities } from '../support/recovery-activities';
-import { bundleWorkflows, createTimeSkippingEnv, teardownTimeSkippingEnv } from '../support/temporal';
+import { budgetAndAlertActivities, endRecoverySuite } from '../support/recovery-activities';
+import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
 const taskQueue = 'workload-recovery-tests';
 let env: TestWorkflowEnvironment;
@@ -64,16 +64,7 @@ function call(name: string, args: unknown[]): Promise<unknown> {
   return fns[name]!(...args);
 }
 
-afterAll(async () => {
-  // The suite's budget outlives its tests; end it before the worker stops.
-  await env?.client.workflow
-    .getHandle(disruptionBudgetWorkflowId('workloads', taskQueue))
-    .terminate('suite over')
-    .catch(() => undefined);
-  worker?.shutdown();
-  await running;
-  await teardownTimeSkippingEnv(env);
-});
+afterAll(() => endRecoverySuite(env, disruptionBudgetWorkflowId('workloads', taskQueue), worker, running));
 
 const started: WorkflowHandle[] = [];
 afterEach(async () => {
